@@ -1,0 +1,14 @@
+/* Log line identifiers.
+ *
+ * Every log line starts with "AGW<n>: " so that docs/troubleshooting.md can be
+ * searched by id.  Blocks: 1xxxx core, 2xxxx forms, 3xxxx ntlm/negotiate,
+ * 4xxxx radius, 5xxxx delegation.  Numbers are never reused.
+ *
+ * Next free: core 10014, forms 20027.
+ */
+#ifndef AGW_LOGNO_H
+#define AGW_LOGNO_H
+
+#define AGWNO(n) "AGW" #n ": "
+
+#endif

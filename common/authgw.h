@@ -1,0 +1,65 @@
+/* The interface between the authgw modules.
+ *
+ * mod_authgw_core owns the state that must be one per process group: the
+ * key ring, the session store (an httpd socache instance), its mutex and the
+ * counters.  The other modules reach it through these optional functions,
+ * retrieved in their optional_fn_retrieve hook; none links against another
+ * module. */
+#ifndef AUTHGW_H
+#define AUTHGW_H
+
+#include <apr_optional.h>
+#include <apr_time.h>
+
+#include <httpd.h>
+
+#include "agw_seal.h"
+#include "agw_stats.h"
+
+/* The ring of cookie keys (AuthGWSecretFile). */
+APR_DECLARE_OPTIONAL_FN(const agw_keyring *, authgw_keyring, (void));
+
+/* The shared store.  Keys are namespaced by a short purpose string ("S" for
+ * sessions, ...).  get: *vallen holds the room in val on entry and the length
+ * read on return; APR_NOTFOUND when absent. */
+APR_DECLARE_OPTIONAL_FN(apr_status_t, authgw_store_get,
+                        (server_rec *s, const char *ns,
+                         const unsigned char *key, unsigned int keylen,
+                         unsigned char *val, unsigned int *vallen,
+                         apr_pool_t *p));
+APR_DECLARE_OPTIONAL_FN(apr_status_t, authgw_store_put,
+                        (server_rec *s, const char *ns,
+                         const unsigned char *key, unsigned int keylen,
+                         apr_time_t expiry, const unsigned char *val,
+                         unsigned int vallen, apr_pool_t *p));
+APR_DECLARE_OPTIONAL_FN(apr_status_t, authgw_store_del,
+                        (server_rec *s, const char *ns,
+                         const unsigned char *key, unsigned int keylen,
+                         apr_pool_t *p));
+
+/* Adds n to a counter. */
+APR_DECLARE_OPTIONAL_FN(void, authgw_stat_add,
+                        (agw_method m, agw_counter c, apr_uint64_t n));
+
+/* Exported by mod_authgw_forms, the owner of the SSO session: issue a
+ * session for a user authenticated by any receipt method (adds its
+ * Set-Cookie to r->err_headers_out; returns OK or an HTTP status), and read
+ * the user of the request's session (NULL when there is none). */
+APR_DECLARE_OPTIONAL_FN(int, authgw_session_issue,
+                        (request_rec *r, const char *user, const char *method));
+APR_DECLARE_OPTIONAL_FN(const char *, authgw_session_user, (request_rec *r));
+
+/* The core functions as one table, filled by agw_core_api(). */
+typedef struct {
+    APR_OPTIONAL_FN_TYPE(authgw_keyring) *keyring;
+    APR_OPTIONAL_FN_TYPE(authgw_store_get) *get;
+    APR_OPTIONAL_FN_TYPE(authgw_store_put) *put;
+    APR_OPTIONAL_FN_TYPE(authgw_store_del) *del;
+    APR_OPTIONAL_FN_TYPE(authgw_stat_add) *stat;
+} agw_core_api;
+
+/* Retrieves every core function; returns 0, or -1 when mod_authgw_core is
+ * not loaded. */
+int agw_core_api_get(agw_core_api *api);
+
+#endif

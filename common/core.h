@@ -1,0 +1,61 @@
+/* mod_authgw_core's own declarations (not for the other modules: they use
+ * authgw.h). */
+#ifndef AGW_CORE_H
+#define AGW_CORE_H
+
+#include <httpd.h>
+#include <http_config.h>
+#include <ap_socache.h>
+#include <apr_global_mutex.h>
+#include <apr_shm.h>
+
+#include "authgw.h"
+
+#define AGW_STORE_MUTEX "authgw-store"
+
+typedef struct {
+    /* AuthGWSecretFile */
+    const char *secret_file;
+    agw_keyring keys;
+    int keys_set;
+    /* AuthGWStore */
+    const char *store_spec;
+    const ap_socache_provider_t *store;
+    ap_socache_instance_t *store_inst;
+    apr_global_mutex_t *store_mutex;
+    /* counters in shared memory (AGW_M_COUNT x AGW_C_COUNT) */
+    apr_uint64_t *stats;
+} core_conf;
+
+extern module AP_MODULE_DECLARE_DATA authgw_core_module;
+
+/* The single configuration: every core directive is global. */
+core_conf *core_get(void);
+
+void *core_create_server(apr_pool_t *p, server_rec *s);
+const char *core_cmd_secret_file(cmd_parms *cmd, void *dc, const char *arg);
+const char *core_cmd_store(cmd_parms *cmd, void *dc, const char *arg);
+
+int core_store_check(apr_pool_t *pconf, server_rec *s);
+int core_store_init(apr_pool_t *pconf, server_rec *s);
+void core_store_child_init(apr_pool_t *p, server_rec *s);
+apr_status_t authgw_store_get(server_rec *s, const char *ns,
+                            const unsigned char *key, unsigned int keylen,
+                            unsigned char *val, unsigned int *vallen,
+                            apr_pool_t *p);
+apr_status_t authgw_store_put(server_rec *s, const char *ns,
+                            const unsigned char *key, unsigned int keylen,
+                            apr_time_t expiry, const unsigned char *val,
+                            unsigned int vallen, apr_pool_t *p);
+apr_status_t authgw_store_del(server_rec *s, const char *ns,
+                            const unsigned char *key, unsigned int keylen,
+                            apr_pool_t *p);
+
+int core_keys_init(apr_pool_t *pconf, server_rec *s);
+const agw_keyring *authgw_keyring(void);
+
+int core_stats_init(apr_pool_t *pconf, server_rec *s);
+void authgw_stat_add(agw_method m, agw_counter c, apr_uint64_t n);
+int core_status_hook(request_rec *r, int flags);
+
+#endif

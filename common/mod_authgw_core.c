@@ -1,0 +1,85 @@
+/* mod_authgw_core: the owner of authgw's shared state (key ring, session
+ * store, counters).  Module record, directives and hook registration only. */
+#include "core.h"
+
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <mod_status.h>
+#include <util_mutex.h>
+
+#include "agw_logno.h"
+
+
+static int core_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    return ap_mutex_register(pconf, AGW_STORE_MUTEX, NULL, APR_LOCK_DEFAULT, 0);
+}
+
+static int core_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog;
+    (void)ptemp;
+    return core_store_check(pconf, s);
+}
+
+static int core_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    int rv;
+    (void)plog;
+    (void)ptemp;
+    /* The first pass only checks the configuration: create nothing yet. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        return OK;
+    if ((rv = core_keys_init(pconf, s)) != OK
+        || (rv = core_stats_init(pconf, s)) != OK
+        || (rv = core_store_init(pconf, s)) != OK)
+        return rv;
+    return OK;
+}
+
+static void core_child_init(apr_pool_t *p, server_rec *s)
+{
+    core_store_child_init(p, s);
+}
+
+static void core_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_pre_config(core_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(core_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(core_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(core_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ap, status_hook, core_status_hook, NULL, NULL,
+                      APR_HOOK_MIDDLE);
+    APR_REGISTER_OPTIONAL_FN(authgw_keyring);
+    APR_REGISTER_OPTIONAL_FN(authgw_store_get);
+    APR_REGISTER_OPTIONAL_FN(authgw_store_put);
+    APR_REGISTER_OPTIONAL_FN(authgw_store_del);
+    APR_REGISTER_OPTIONAL_FN(authgw_stat_add);
+}
+
+static const command_rec core_cmds[] = {
+    AP_INIT_TAKE1("AuthGWSecretFile", core_cmd_secret_file, NULL, RSRC_CONF,
+                  "file of cookie secrets, one per line, newest first"),
+    AP_INIT_TAKE1("AuthGWStore", core_cmd_store, NULL, RSRC_CONF,
+                  "session store: shmcb[:/path(bytes)], redis:host:port or"
+                  " memcache:host:port"),
+    { NULL }
+};
+
+AP_DECLARE_MODULE(authgw_core) = {
+    STANDARD20_MODULE_STUFF,
+    NULL,                 /* per-directory config: none */
+    NULL,
+    core_create_server,
+    NULL,                 /* every directive is global: nothing to merge */
+    core_cmds,
+    core_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

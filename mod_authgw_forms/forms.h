@@ -1,0 +1,91 @@
+/* mod_authgw_forms: internal declarations. */
+#ifndef AGW_FORMS_H
+#define AGW_FORMS_H
+
+#include <httpd.h>
+#include <http_config.h>
+#include <mod_auth.h>
+
+#include "authgw.h"
+#include "agw_session.h"
+
+#define FORMS_AUTH_TYPE "GatewayForm"
+#define FORMS_HANDLER "authgw-forms"
+#define FORMS_PREFIX "/.authgw/"
+#define FORMS_RESERVED_NOTE "authgw-reserved"
+#define FORMS_PRE_COOKIE "AuthGWPre"
+#define FORMS_CSRF_PURPOSE "authgw csrf v1"
+#define FORMS_MAX_NAME 256
+#define FORMS_MAX_SECRET 1024
+
+/* Per virtual host: the SSO session, as ISA's web listener holds it. */
+typedef struct {
+    const char *cookie_name;
+    const char *sso_domain;
+    apr_int64_t idle;     /* seconds; 0: no idle time-out */
+    apr_int64_t lifetime; /* seconds */
+    unsigned int cookie_name_set:1, sso_domain_set:1, idle_set:1,
+        lifetime_set:1;
+} forms_srv;
+
+typedef struct {
+    const char *name;
+    const authn_provider *provider;
+} forms_provider;
+
+/* Per directory. */
+typedef struct {
+    apr_array_header_t *providers; /* of forms_provider */
+    apr_size_t max_body;
+    unsigned int providers_set:1, max_body_set:1;
+} forms_dir;
+
+extern module AP_MODULE_DECLARE_DATA authgw_forms_module;
+extern agw_core_api forms_core;
+
+void *forms_create_srv(apr_pool_t *p, server_rec *s);
+void *forms_merge_srv(apr_pool_t *p, void *base, void *add);
+void *forms_create_dir(apr_pool_t *p, char *dir);
+void *forms_merge_dir(apr_pool_t *p, void *base, void *add);
+const char *forms_cmd_provider(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_seconds(cmd_parms *cmd, void *sc, const char *arg);
+const char *forms_cmd_sso_domain(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_cookie_name(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_max_body(cmd_parms *cmd, void *dc, const char *arg);
+
+forms_srv *forms_srv_of(const request_rec *r);
+forms_dir *forms_dir_of(const request_rec *r);
+
+/* forms_session.c */
+int authgw_session_issue(request_rec *r, const char *user, const char *method);
+const char *authgw_session_user(request_rec *r);
+/* Ends every session the request's cookies name; returns how many. */
+int forms_session_end(request_rec *r);
+/* Adds the Set-Cookie that deletes the session cookie. */
+void forms_session_clear_cookie(request_rec *r);
+
+/* forms_authn.c: request hooks */
+int forms_translate(request_rec *r);
+int forms_map_to_storage(request_rec *r);
+int forms_access_ex(request_rec *r);
+int forms_check_authn(request_rec *r);
+int forms_fixups(request_rec *r);
+
+/* forms_handler.c */
+int forms_handler(request_rec *r);
+
+/* forms_page.c */
+typedef enum {
+    FORMS_MSG_NONE = 0,
+    FORMS_MSG_BAD_CREDENTIALS,
+    FORMS_MSG_EXPIRED_FORM,
+    FORMS_MSG_UNAVAILABLE
+} forms_msg;
+
+/* Sends the logon form with status; returns OK. */
+int forms_page_logon(request_rec *r, int status, forms_msg msg,
+                     const char *ret, const char *username,
+                     const char *csrf_token);
+int forms_page_logged_off(request_rec *r);
+
+#endif

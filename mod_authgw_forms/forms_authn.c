@@ -1,0 +1,96 @@
+/* Request hooks: the reserved path /.authgw/ is claimed before mod_proxy can
+ * map it to a backend and before authorization can refuse it; every other
+ * request under AuthType GatewayForm needs a session. */
+#include "forms.h"
+
+#include <string.h>
+
+#include <apr_strings.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+
+#include "agw_form.h"
+#include "agw_httpd.h"
+
+APLOG_USE_MODULE(authgw_forms);
+
+static int is_gateway_form(request_rec *r)
+{
+    const char *t = ap_auth_type(r);
+    return t && !strcasecmp(t, FORMS_AUTH_TYPE);
+}
+
+static int is_reserved(const request_rec *r)
+{
+    return r->uri && (!strncmp(r->uri, FORMS_PREFIX, sizeof FORMS_PREFIX - 1)
+                      || !strcmp(r->uri, "/.authgw"));
+}
+
+int forms_translate(request_rec *r)
+{
+    if (!is_reserved(r) || !is_gateway_form(r))
+        return DECLINED;
+    r->handler = FORMS_HANDLER;
+    r->filename = apr_pstrcat(r->pool, "authgw:", r->uri, NULL);
+    apr_table_setn(r->notes, FORMS_RESERVED_NOTE, "1");
+    return OK;
+}
+
+static int claimed(const request_rec *r)
+{
+    return r->handler && !strcmp(r->handler, FORMS_HANDLER)
+        && apr_table_get(r->notes, FORMS_RESERVED_NOTE);
+}
+
+int forms_map_to_storage(request_rec *r)
+{
+    /* Nothing on disk to walk. */
+    return claimed(r) ? OK : DECLINED;
+}
+
+int forms_access_ex(request_rec *r)
+{
+    /* The logon pages must be reachable without a session: OK here makes
+     * httpd skip authentication and authorization for them. */
+    return claimed(r) ? OK : DECLINED;
+}
+
+int forms_check_authn(request_rec *r)
+{
+    const char *user, *ret;
+
+    if (!is_gateway_form(r))
+        return DECLINED;
+    if (!forms_core.keyring) {
+        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(20009)
+                 "AuthType GatewayForm needs mod_authgw_core: load it before"
+                 " mod_authgw_forms");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    user = authgw_session_user(r);
+    if (user) {
+        r->user = (char *)user;
+        r->ap_auth_type = FORMS_AUTH_TYPE;
+        return OK;
+    }
+    /* No session: send the browser to the logon page, to come back here. */
+    ret = agw_pct_encode(r->pool, r->unparsed_uri ? r->unparsed_uri : "/", 1);
+    apr_table_setn(r->headers_out, "Location",
+                   apr_pstrcat(r->pool, FORMS_PREFIX "logon?return=", ret, NULL));
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    return HTTP_MOVED_TEMPORARILY;
+}
+
+int forms_fixups(request_rec *r)
+{
+    const char *names[] = { forms_srv_of(r)->cookie_name, FORMS_PRE_COOKIE,
+                            NULL };
+
+    /* The reserved pages read these cookies themselves; they are never
+     * proxied. */
+    if (is_gateway_form(r) && !claimed(r))
+        agw_strip_credentials(r, names);
+    return DECLINED;
+}

@@ -1,0 +1,79 @@
+/* mod_authgw_forms: AuthType GatewayForm and the SSO session.  Module record,
+ * directive table and hook registration only. */
+#include "forms.h"
+
+#include <http_request.h>
+#include <http_log.h>
+#include <string.h>
+
+#include "agw_logno.h"
+
+agw_core_api forms_core;
+
+static int forms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    /* Optional functions are registered when modules load, so they can be
+     * taken here, before the optional_fn_retrieve hook would run. */
+    if (agw_core_api_get(&forms_core)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, AGWNO(20022)
+                     "mod_authgw_forms needs mod_authgw_core: add 'LoadModule"
+                     " authgw_core_module .../mod_authgw_core.so' (a2enmod"
+                     " authgw_core)");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+static void forms_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_post_config(forms_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(forms_translate, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_map_to_storage(forms_map_to_storage, NULL, NULL,
+                           APR_HOOK_REALLY_FIRST);
+    ap_hook_check_access_ex(forms_access_ex, NULL, NULL, APR_HOOK_REALLY_FIRST,
+                            AP_AUTH_INTERNAL_PER_URI);
+    ap_hook_check_authn(forms_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_fixups(forms_fixups, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_handler(forms_handler, NULL, NULL, APR_HOOK_FIRST);
+    APR_REGISTER_OPTIONAL_FN(authgw_session_issue);
+    APR_REGISTER_OPTIONAL_FN(authgw_session_user);
+}
+
+#define SRV(name, fn, info, how, help) \
+    AP_INIT_##how("AuthGW" #name, fn, info, RSRC_CONF, help)
+#define DIR(name, fn, how, help) \
+    AP_INIT_##how("AuthGW" #name, fn, NULL, OR_AUTHCFG, help)
+
+static const command_rec forms_cmds[] = {
+    DIR(FormProvider, forms_cmd_provider, ITERATE,
+        "authn providers that check form logons, in order (default: file)"),
+    DIR(FormMaxBody, forms_cmd_max_body, TAKE1,
+        "largest logon form body in bytes (default 8192)"),
+    SRV(SessionIdle, forms_cmd_seconds, NULL, TAKE1,
+        "seconds without a request before a session ends (default 1800;"
+        " 0: never)"),
+    SRV(SessionLifetime, forms_cmd_seconds, (void *)1, TAKE1,
+        "seconds after logon when a session ends (default 28800)"),
+    SRV(SSODomain, forms_cmd_sso_domain, NULL, TAKE1,
+        "domain the session cookie is valid for, e.g. .example.com"),
+    SRV(CookieName, forms_cmd_cookie_name, NULL, TAKE1,
+        "name of the session cookie (default AuthGWSession)"),
+    { NULL }
+};
+
+AP_DECLARE_MODULE(authgw_forms) = {
+    STANDARD20_MODULE_STUFF,
+    forms_create_dir,
+    forms_merge_dir,
+    forms_create_srv,
+    forms_merge_srv,
+    forms_cmds,
+    forms_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

@@ -1,0 +1,22 @@
+#ifndef AGW_TEST_SUITES_H
+#define AGW_TEST_SUITES_H
+
+#include <check.h>
+#include <apr_pools.h>
+
+/* A pool per test, made in the fixture. */
+extern apr_pool_t *tp;
+void pool_setup(void);
+void pool_teardown(void);
+
+Suite *suite_b64(void);
+Suite *suite_bytes(void);
+Suite *suite_cookie(void);
+Suite *suite_domain(void);
+Suite *suite_form(void);
+Suite *suite_html(void);
+Suite *suite_seal(void);
+Suite *suite_session(void);
+Suite *suite_url(void);
+
+#endif
