@@ -31,10 +31,11 @@ is killed outright (SIGKILL, Ctrl-C twice) does not leave servers behind.
 stop() never touches processes outside the group it started.
 
 Traps found while writing this (Debian 12, Samba 4.17, FreeRADIUS 3.2):
-  * samba-tool provisioning needs the packages samba-ad-provision and
-    samba-vfs-modules (both pulled in by samba-ad-dc); plain `samba` is
-    not enough ("Please install samba-ad-provision package", then
-    "acl_xattr.so: cannot open shared object file").
+  * samba-tool provisioning needs samba-ad-provision, samba-vfs-modules
+    and samba-dsdb-modules, which `samba` only recommends: with
+    --no-install-recommends they are missing ("Please install
+    samba-ad-provision package", then "acl_xattr.so: cannot open shared
+    object file").
   * samba-tool domain provision merges the global section of
     /etc/samba/smb.conf into the new smb.conf (log file, passwd program,
     usershare ...): we provision with `-s <empty file>`.
@@ -42,8 +43,8 @@ Traps found while writing this (Debian 12, Samba 4.17, FreeRADIUS 3.2):
     uses the compiled-in winbind socket directory /run/samba/winbindd:
     with a custom "winbindd socket directory" winbindd listens elsewhere
     and every client fails with "could not obtain winbind separator"
-    (the WINBINDD_SOCKET_DIR variable is gone; only Samba's selftest has
-    a way around it).  So that setting keeps its default; the pid
+    (no environment variable redirects it in this build, not even the
+    selftest ones).  So that setting keeps its default; the pid
     directory and the ncalrpc directory are private to each run.  Samba's
     ports (88, 389, 636, 445, ...) are fixed too, so only one SambaAD can
     run on a machine at a time: start() checks and says so.
@@ -51,10 +52,10 @@ Traps found while writing this (Debian 12, Samba 4.17, FreeRADIUS 3.2):
 
 import contextlib
 import ctypes
-import errno
 import hashlib
 import hmac
 import os
+import pwd
 import random
 import re
 import shutil
@@ -62,13 +63,13 @@ import signal
 import socket
 import struct
 import subprocess
-import tempfile
 import time
 
 __all__ = [
     "ServiceError", "base_dir", "free_port", "free_udp_port",
     "Redis", "Memcached", "FreeRadius", "SambaAD",
     "resp_command", "radius_authenticate", "radius_status",
+    "ensure_hosts_entries",
     "ACCESS_ACCEPT", "ACCESS_REJECT", "ACCESS_CHALLENGE",
 ]
 
@@ -523,11 +524,11 @@ _ATTR_MESSAGE_AUTHENTICATOR = 80
 
 def _radius_exchange(port, secret, code, attrs, host=LOOPBACK, timeout=1.0,
                      tries=1):
-    """Send one RADIUS packet with a Message-Authenticator; return the reply
-    code and its attributes [(type, value)], after checking the reply's
-    Response Authenticator.  attrs: [(type, bytes)], User-Password already
-    hidden by the caller (it depends on the request authenticator, so the
-    caller passes a function instead: attrs(request_authenticator))."""
+    """Send one RADIUS packet signed with a Message-Authenticator; return
+    (reply code, [(attribute type, value bytes)]) after checking the reply's
+    Response Authenticator.  attrs is a function of the request
+    authenticator returning [(type, bytes)] (User-Password hiding needs it).
+    Raises socket.timeout when no reply comes (e.g. a wrong secret)."""
     secret = secret.encode() if isinstance(secret, str) else secret
     ident = random.randrange(256)
     req_auth = os.urandom(16)
@@ -540,11 +541,14 @@ def _radius_exchange(port, secret, code, attrs, host=LOOPBACK, timeout=1.0,
     packet = packet[:-16] + mac
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout)
+        # connect(): replies only from that server, and an ICMP "port
+        # unreachable" (server not up yet) fails fast: ConnectionRefusedError.
+        s.connect((host, port))
         for attempt in range(tries):
-            s.sendto(packet, (host, port))
+            s.send(packet)
             try:
                 while True:
-                    reply, _ = s.recvfrom(4096)
+                    reply = s.recv(4096)
                     if len(reply) >= 20 and reply[1] == ident:
                         break
             except socket.timeout:
@@ -697,7 +701,6 @@ class FreeRadius(Service):
         self._chmod_a_rX(d)
         open(self.log_path, "ab").close()
         with contextlib.suppress(KeyError, OSError):
-            import pwd
             pw = pwd.getpwnam("freerad")
             for p in (logdir, rundir, self.log_path):
                 os.chown(p, pw.pw_uid, pw.pw_gid)
@@ -809,8 +812,7 @@ class SambaAD(Service):
         self.provision_seconds = None
 
     # -- start ------------------------------------------------------------
-    # Provisioning needs more than the `samba` package: samba-ad-dc pulls
-    # these in (samba-ad-provision, samba-vfs-modules).
+    # Provisioning needs packages that `samba` only recommends.
     REQUIRED_FILES = (
         ("/usr/share/samba/setup/ad-schema", "samba-ad-provision"),
         ("/usr/lib/x86_64-linux-gnu/samba/vfs/acl_xattr.so", "samba-vfs-modules"),
@@ -820,14 +822,16 @@ class SambaAD(Service):
         for tool in ("samba", "samba-tool", "kinit", "ldapsearch", "ntlm_auth"):
             if shutil.which(tool) is None:
                 raise ServiceError("SambaAD: %s not found; install samba "
-                                   "samba-ad-dc winbind krb5-user ldap-utils" % tool)
+                                   "winbind krb5-user ldap-utils" % tool)
         import sysconfig
         multiarch = sysconfig.get_config_var("MULTIARCH") or "x86_64-linux-gnu"
         for path, package in self.REQUIRED_FILES:
             path = path.replace("x86_64-linux-gnu", multiarch)
             if not os.path.exists(path):
-                raise ServiceError("SambaAD: %s is missing: apt-get install "
-                                   "samba-ad-dc (it brings %s)" % (path, package))
+                raise ServiceError(
+                    "SambaAD: %s is missing: apt-get install %s (samba only "
+                    "recommends samba-ad-provision samba-vfs-modules "
+                    "samba-dsdb-modules)" % (path, package))
 
     def _prepare(self):
         self._preflight()
