@@ -20,6 +20,8 @@ typedef struct {
     int keys_set;
     /* AuthGWStore */
     const char *store_spec;
+    const char *store_name; /* the socache provider */
+    const char *store_args;
     const ap_socache_provider_t *store;
     ap_socache_instance_t *store_inst;
     apr_global_mutex_t *store_mutex;

@@ -98,5 +98,7 @@ const char *core_cmd_store(cmd_parms *cmd, void *dc, const char *arg)
     if (err)
         return apr_psprintf(cmd->pool, "AuthGWStore: %s", err);
     c->store_spec = arg;
+    c->store_name = name;
+    c->store_args = args;
     return NULL;
 }

@@ -1,6 +1,13 @@
 /* The shared store: one httpd socache instance for the whole server, as
  * mod_authn_socache and mod_ssl use it.  shmcb (the default) lives in shared
- * memory of this machine; redis and memcache serve a farm of gateways. */
+ * memory of this machine; redis and memcache serve a farm of gateways.
+ *
+ * A graceful restart must log nobody off (keys are rotated that way), but
+ * httpd rebuilds every socache instance from the configuration pool on each
+ * restart, which would empty shmcb.  So a shmcb instance and its mutex are
+ * made once and retained across restarts while AuthGWStore is unchanged: old
+ * and new children then share one segment under one mutex.  See
+ * docs/architecture.md, "Sessions across restarts". */
 #include "core.h"
 
 #include <string.h>
@@ -15,6 +22,7 @@
 APLOG_USE_MODULE(authgw_core);
 
 #define KEY_MAX 512
+#define RETAINED_STORE "authgw-core-store"
 
 int core_store_check(apr_pool_t *pconf, server_rec *s)
 {
@@ -39,7 +47,7 @@ int core_store_check(apr_pool_t *pconf, server_rec *s)
                      "the default session store cannot be created: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    c->store_spec = "shmcb";
+    c->store_spec = c->store_name = "shmcb";
     return OK;
 }
 
@@ -50,15 +58,16 @@ static apr_status_t store_destroy(void *data)
     return APR_SUCCESS;
 }
 
-int core_store_init(apr_pool_t *pconf, server_rec *s)
+static int store_create(core_conf *c, server_rec *s, apr_pool_t *p,
+                        apr_pool_t *mutex_pool)
 {
-    core_conf *c = ap_get_module_config(s->module_config, &authgw_core_module);
     struct ap_socache_hints hints = { 64, 512, 3600 * APR_USEC_PER_SEC };
+    const char *err;
     apr_status_t rv;
 
     if (c->store->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
         rv = ap_global_mutex_create(&c->store_mutex, NULL, AGW_STORE_MUTEX,
-                                    NULL, s, pconf, 0);
+                                    NULL, s, mutex_pool, 0);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, AGWNO(10003)
                          "cannot create the session store mutex; check the"
@@ -66,13 +75,60 @@ int core_store_init(apr_pool_t *pconf, server_rec *s)
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    rv = c->store->init(c->store_inst, "authgw", &hints, s, pconf);
+    err = c->store->create(&c->store_inst, c->store_args, p, p);
+    rv = err ? APR_EINVAL : c->store->init(c->store_inst, "authgw", &hints, s, p);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, AGWNO(10004)
-                     "cannot initialise the session store '%s'", c->store_spec);
+                     "cannot initialise the session store '%s'%s%s",
+                     c->store_spec, err ? ": " : "", err ? err : "");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    apr_pool_cleanup_register(pconf, c, store_destroy, apr_pool_cleanup_null);
+    return OK;
+}
+
+typedef struct {
+    apr_pool_t *pool;  /* unmanaged: never destroyed, see below */
+    const char *spec;
+    ap_socache_instance_t *inst;
+    apr_global_mutex_t *mutex;
+} retained_store;
+
+int core_store_init(apr_pool_t *pconf, server_rec *s)
+{
+    core_conf *c = ap_get_module_config(s->module_config, &authgw_core_module);
+    retained_store *rs;
+    int rv;
+
+    if (strcmp(c->store_name, "shmcb")) {
+        if ((rv = store_create(c, s, pconf, pconf)) != OK)
+            return rv;
+        apr_pool_cleanup_register(pconf, c, store_destroy, apr_pool_cleanup_null);
+        goto ready;
+    }
+    rs = ap_retained_data_get(RETAINED_STORE);
+    if (!rs)
+        rs = ap_retained_data_create(RETAINED_STORE, sizeof *rs);
+    if (rs->inst && !strcmp(rs->spec, c->store_spec)) {
+        c->store_inst = rs->inst;
+        c->store_mutex = rs->mutex;
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, AGWNO(10010)
+                     "session store '%s' kept across the restart", c->store_spec);
+        return OK;
+    }
+    /* shmcb registers a cleanup of its own code on the pool it is given;
+     * that code is unloaded with the module at each restart, so the pool
+     * must never run its cleanups: an unmanaged pool, freed with the
+     * process.  The mutex's cleanup is APR's, so it can go in the process
+     * pool and be removed at shutdown. */
+    if (!rs->pool && apr_pool_create_unmanaged_ex(&rs->pool, NULL, NULL)
+                         != APR_SUCCESS)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    if ((rv = store_create(c, s, rs->pool, s->process->pool)) != OK)
+        return rv;
+    rs->spec = apr_pstrdup(rs->pool, c->store_spec);
+    rs->inst = c->store_inst;
+    rs->mutex = c->store_mutex;
+ready:
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, AGWNO(10005)
                  "session store '%s' ready", c->store_spec);
     return OK;

@@ -286,7 +286,7 @@ int forms_handler(request_rec *r)
     page = r->uri + (sizeof FORMS_PREFIX - 1);
     if (strlen(r->uri) < sizeof FORMS_PREFIX - 1)
         return HTTP_NOT_FOUND;
-    r->allowed = AP_METHOD_BIT << M_GET | AP_METHOD_BIT << M_POST;
+    ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", "POST", NULL);
     if (!strcmp(page, "logon")) {
         if (r->method_number == M_GET)
             return logon_get(r);
