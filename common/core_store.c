@@ -160,65 +160,60 @@ static unsigned int make_key(unsigned char *buf, const char *ns,
     return (unsigned int)(nl + 1 + keylen);
 }
 
-static void lock(core_conf *c)
+typedef enum { OP_GET, OP_PUT, OP_DEL } store_op;
+
+/* One store operation under the namespaced key, locked when the provider
+ * needs it. */
+static apr_status_t store_do(store_op op, server_rec *s, const char *ns,
+                             const unsigned char *key, unsigned int keylen,
+                             apr_time_t expiry, unsigned char *val,
+                             unsigned int *vallen, apr_pool_t *p)
 {
+    core_conf *c = core_get();
+    unsigned char k[KEY_MAX];
+    unsigned int kl = make_key(k, ns, key, keylen);
+    apr_status_t rv;
+
+    if (!kl)
+        return APR_EINVAL;
     if (c->store_mutex)
         apr_global_mutex_lock(c->store_mutex);
-}
-
-static void unlock(core_conf *c)
-{
+    switch (op) {
+    case OP_GET:
+        rv = c->store->retrieve(c->store_inst, s, k, kl, val, vallen, p);
+        break;
+    case OP_PUT:
+        rv = c->store->store(c->store_inst, s, k, kl, expiry, val, *vallen, p);
+        break;
+    default:
+        rv = c->store->remove(c->store_inst, s, k, kl, p);
+    }
     if (c->store_mutex)
         apr_global_mutex_unlock(c->store_mutex);
+    return rv;
 }
 
 apr_status_t authgw_store_get(server_rec *s, const char *ns,
-                            const unsigned char *key, unsigned int keylen,
-                            unsigned char *val, unsigned int *vallen,
-                            apr_pool_t *p)
+                              const unsigned char *key, unsigned int keylen,
+                              unsigned char *val, unsigned int *vallen,
+                              apr_pool_t *p)
 {
-    core_conf *c = core_get();
-    unsigned char k[KEY_MAX];
-    unsigned int kl = make_key(k, ns, key, keylen);
-    apr_status_t rv;
-    if (!kl)
-        return APR_EINVAL;
-    lock(c);
-    rv = c->store->retrieve(c->store_inst, s, k, kl, val, vallen, p);
-    unlock(c);
-    return rv;
+    return store_do(OP_GET, s, ns, key, keylen, 0, val, vallen, p);
 }
 
 apr_status_t authgw_store_put(server_rec *s, const char *ns,
-                            const unsigned char *key, unsigned int keylen,
-                            apr_time_t expiry, const unsigned char *val,
-                            unsigned int vallen, apr_pool_t *p)
+                              const unsigned char *key, unsigned int keylen,
+                              apr_time_t expiry, const unsigned char *val,
+                              unsigned int vallen, apr_pool_t *p)
 {
-    core_conf *c = core_get();
-    unsigned char k[KEY_MAX];
-    unsigned int kl = make_key(k, ns, key, keylen);
-    apr_status_t rv;
-    if (!kl)
-        return APR_EINVAL;
-    lock(c);
-    rv = c->store->store(c->store_inst, s, k, kl, expiry,
-                         (unsigned char *)val, vallen, p);
-    unlock(c);
-    return rv;
+    /* socache's store() takes a non-const buffer but does not write it */
+    return store_do(OP_PUT, s, ns, key, keylen, expiry, (unsigned char *)val,
+                    &vallen, p);
 }
 
 apr_status_t authgw_store_del(server_rec *s, const char *ns,
-                            const unsigned char *key, unsigned int keylen,
-                            apr_pool_t *p)
+                              const unsigned char *key, unsigned int keylen,
+                              apr_pool_t *p)
 {
-    core_conf *c = core_get();
-    unsigned char k[KEY_MAX];
-    unsigned int kl = make_key(k, ns, key, keylen);
-    apr_status_t rv;
-    if (!kl)
-        return APR_EINVAL;
-    lock(c);
-    rv = c->store->remove(c->store_inst, s, k, kl, p);
-    unlock(c);
-    return rv;
+    return store_do(OP_DEL, s, ns, key, keylen, 0, NULL, NULL, p);
 }
