@@ -14,7 +14,8 @@
 
 Our modules are taken from the build tree (or $AUTHGW_MODULES_DIR).  When
 they are not built the tests fail (set AUTHGW_SKIP_UNBUILT=1 to skip them
-instead).
+instead).  The folders of passing tests are removed unless AUTHGW_KEEP_DIRS
+is set.
 """
 
 import os
@@ -124,7 +125,7 @@ def make_httpd(request):
             problems.append("%s (%s): %s" % (h.name, h.error_log_path, p))
     if problems:
         pytest.fail("error log check failed:\n" + "\n".join(problems), pytrace=False)
-    if not _failed(request):
+    if not _failed(request) and not os.environ.get("AUTHGW_KEEP_DIRS"):
         for h in made:
             h.cleanup_dir()
 

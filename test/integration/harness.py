@@ -187,6 +187,16 @@ def _children_of(pid):
     return out
 
 
+def _die_with_parent():
+    """In the child before exec: SIGTERM when the test process dies."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)      # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 class HttpdError(Exception):
     pass
 
@@ -252,6 +262,7 @@ class Httpd:
         self.expected_errors = []
         self.forbidden_in_log = []
         self._pid = None
+        self._proc = None
         self.started = False
         self.write_conf()
 
@@ -361,37 +372,60 @@ DirectoryIndex index.html
         return self.error_log().count("resuming normal operations")
 
     def start(self, timeout=20):
+        """``apache2 -f CONF -k start -D FOREGROUND`` as our child, in a
+        session of its own and with PR_SET_PDEATHSIG, so that a test run
+        that is killed outright leaves no httpd behind; then waits until the
+        port answers HTTP."""
         if self.started:
             return self
-        p = self._ctl("start")
-        if p.returncode != 0:
-            raise HttpdError("apache2 -k start failed (%d):\n%s%s\n--- error log ---\n%s"
-                             % (p.returncode, p.stdout, p.stderr, self.error_log()))
+        log = open(os.path.join(self.dir, "apache2.out"), "ab")
+        try:
+            self._proc = subprocess.Popen(
+                [APACHE2, "-f", self.conf_path, "-k", "start", "-D", "FOREGROUND"],
+                env=self._env(), stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=_die_with_parent)
+        finally:
+            log.close()
         deadline = time.time() + timeout
         while time.time() < deadline:
-            pid = self.read_pid()
-            if pid and _pid_alive(pid) and self._probe():
-                self._pid = pid
+            if self._proc.poll() is not None:
+                break
+            if self.read_pid() == self._proc.pid and self._probe():
+                self._pid = self._proc.pid
                 self.started = True
                 return self
-            if pid and not _pid_alive(pid):
-                break
-            time.sleep(0.1)
-        self._pid = self.read_pid()
+            time.sleep(0.05)
+        rc = self._proc.poll()
+        self._pid = self._proc.pid
         self._kill_hard()
-        raise HttpdError("httpd %s did not come up on port %d\n--- error log ---\n%s"
-                         % (self.name, self.port, self.error_log()))
+        raise HttpdError("httpd %s did not come up on port %d (exit %r)\n%s"
+                         "--- error log ---\n%s"
+                         % (self.name, self.port, rc, self._console(), self.error_log()))
+
+    def _console(self):
+        try:
+            with open(os.path.join(self.dir, "apache2.out"), errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
 
     def stop(self, timeout=15):
+        """SIGTERM (what ``-k stop`` sends, without re-reading the
+        configuration, whose files a fixture may already have removed);
+        SIGKILL to it and its children after ``timeout``."""
         if not self.started:
             return
-        pid = self._pid or self.read_pid()
-        self._ctl("stop")
-        deadline = time.time() + timeout
-        while pid and _pid_alive(pid) and time.time() < deadline:
-            time.sleep(0.1)
-        if pid and _pid_alive(pid):
-            self._kill_hard()
+        proc = self._proc
+        if proc.poll() is None:
+            try:
+                os.kill(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._kill_hard()
         self.started = False
         self._pid = None
 
@@ -407,6 +441,8 @@ DirectoryIndex index.html
                 pass
         deadline = time.time() + 5
         while any(_pid_alive(v) for v in victims) and time.time() < deadline:
+            if self._proc is not None:
+                self._proc.poll()          # reap the parent
             time.sleep(0.05)
 
     def restart(self, conf_body=None):

@@ -187,16 +187,27 @@ def test_logon_form_tokens_differ_per_visit(make_gateway):
     assert a.pre_cookie and b.pre_cookie and a.pre_cookie != b.pre_cookie
 
 
-def test_logon_form_escapes_return(make_gateway):
+@pytest.mark.parametrize("value", ['/app/"><script>alert(1)</script>',
+                                   "/app/?q=<x>&a='1'", "/app/a'b\"c"])
+def test_logon_form_escapes_return(make_gateway, value):
+    """A same-origin return with HTML specials is kept in the hidden field,
+    HTML-escaped: the markup never breaks out of the attribute."""
     httpd = make_gateway()
-    evil = '/app/"><script>alert(1)</script><x y=\''
-    page = get_logon_page(httpd.base_url, evil)
+    page = get_logon_page(httpd.base_url, value)
     assert page.resp.status_code == 200
-    assert "<script>alert(1)</script>" not in page.resp.text
-    assert '"><script' not in page.resp.text
+    text = page.resp.text
+    assert "<script>alert(1)</script>" not in text
+    assert '"><script' not in text and "<x>" not in text
     assert page.form is not None
-    # kept (HTML-escaped, so the parser gives it back) or replaced by "/"
-    assert page.return_value in (evil, "/"), page.return_value
+    assert page.return_value == value, page.return_value
+    field = re.search(r'<input[^>]*name="return"[^>]*>', text)
+    assert field, text[:500]
+    attr = re.search(r'value=(["\'])(.*?)\1', field.group(0))
+    assert attr, field.group(0)
+    for ch in "<>" + attr.group(1):
+        assert ch not in attr.group(2), "unescaped %r in %s" % (ch, field.group(0))
+    if "&" in value:
+        assert "&amp;" in attr.group(2), field.group(0)
 
 
 def test_redirect_then_form_carries_return(make_gateway):
@@ -345,9 +356,7 @@ def test_csrf_refused(make_gateway, backend, case):
     elif case == "empty-token":
         fields["csrf_token"] = ""
     elif case == "wrong-token":
-        t = fields["csrf_token"]
-        fields["csrf_token"] = t[:len(t) // 2] + ("A" if t[len(t) // 2] != "A" else "B") \
-            + t[len(t) // 2 + 1:]
+        fields["csrf_token"] = _flip(fields["csrf_token"], len(fields["csrf_token"]) // 2)
     elif case == "no-pre-cookie":
         pre = None
     elif case == "token-of-other-pre-cookie":
@@ -513,8 +522,18 @@ def test_lifetime(make_gateway, backend):
 # 10. bad cookies and keys
 # ---------------------------------------------------------------------------
 
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
 def _flip(s, i):
-    return s[:i] + ("A" if s[i] != "A" else "B") + s[i + 1:]
+    """Changes the top bit of the 6-bit value of base64url character i, so
+    that even the last character (whose low bits may be padding) decodes to
+    different bytes."""
+    if s[i] in _B64:
+        c = _B64[_B64.index(s[i]) ^ 0x20]
+    else:
+        c = "A"
+    return s[:i] + c + s[i + 1:]
 
 
 @pytest.mark.parametrize("case", ["tampered-middle", "tampered-first", "tampered-last",
@@ -548,20 +567,42 @@ def test_bad_cookie_is_no_session(make_gateway, backend, case):
                   "X-Remote-User") == "alice"
 
 
-def test_cookie_from_other_key_is_no_session(make_gateway, make_httpd, backend, creds):
+def _store(request, store, conf):
+    """conf with the session store switched to a shared Redis when store ==
+    "redis"; returns (conf, modules)."""
+    if store == "redis":
+        redis = request.getfixturevalue("redis_server")
+        return (conf.replace("AuthGWStore shmcb", "AuthGWStore redis:127.0.0.1:%d" % redis.port),
+                ("core", "forms", "socache_redis"))
+    return conf, ("core", "forms")
+
+
+@pytest.mark.parametrize("store", ["shmcb", "redis"])
+def test_cookie_from_other_key_is_no_session(make_httpd, backend, creds, request, store):
+    """A cookie sealed by another gateway with another key is no session.
+    With a shared Redis store the session record exists for both gateways,
+    so only the key can refuse it (with shmcb the stores differ as well)."""
     from conftest import gateway_conf
-    first = make_gateway(name="first")
-    first.expect_errors(CLIENT_ERROR_LINES)
     d = harness.new_dir("secret")
-    other_secret = os.path.join(d, "secret")
-    harness.secret_file(other_secret, 1)
-    second = make_httpd(gateway_conf(backend.port, creds.path, other_secret), name="second")
+    s1, s2 = os.path.join(d, "one"), os.path.join(d, "two")
+    harness.secret_file(s1, 1)
+    harness.secret_file(s2, 1)
+    conf1, mods = _store(request, store, gateway_conf(backend.port, creds.path, s1))
+    conf2, _ = _store(request, store, gateway_conf(backend.port, creds.path, s2))
+    first = make_httpd(conf1, modules=mods, name="first")
+    first.expect_errors(CLIENT_ERROR_LINES)
+    second = make_httpd(conf2, modules=mods, name="second")
     foreign = do_logon(second)
     assert header(backend_view(get(second.url("/x"), session=foreign)),
                   "X-Remote-User") == "alice"
     backend.clear()
     assert_logon_redirect(get(first.url("/x"), session=foreign), "/x")
     assert backend.requests == []
+    if store == "redis":
+        # control: with the same key the shared store does make it a session
+        same = make_httpd(conf2, modules=mods, name="same-key")
+        assert header(backend_view(get(same.url("/x"), session=foreign)),
+                      "X-Remote-User") == "alice"
 
 
 @pytest.mark.parametrize("store", ["shmcb", "redis"])
@@ -577,15 +618,9 @@ def test_key_rotation(make_httpd, backend, creds, request, store):
     path = os.path.join(d, "secret")
     k1, k2 = harness.new_key(), harness.new_key()
     harness.secret_file(path, [k1])
-    if store == "redis":
-        redis = request.getfixturevalue("redis_server")
-        conf = gateway_conf(backend.port, creds.path, path).replace(
-            "AuthGWStore shmcb", "AuthGWStore redis:127.0.0.1:%d" % redis.port)
-        httpd = make_httpd(conf, modules=("core", "forms", "socache_redis"))
-        reload = httpd.restart
-    else:
-        httpd = make_httpd(gateway_conf(backend.port, creds.path, path))
-        reload = httpd.graceful
+    conf, mods = _store(request, store, gateway_conf(backend.port, creds.path, path))
+    httpd = make_httpd(conf, modules=mods)
+    reload = httpd.restart if store == "redis" else httpd.graceful
     httpd.expect_errors(CLIENT_ERROR_LINES)
     old = do_logon(httpd)
     assert header(backend_view(get(httpd.url("/x"), session=old)), "X-Remote-User") == "alice"
@@ -608,20 +643,26 @@ def test_key_rotation(make_httpd, backend, creds, request, store):
         "a cookie sealed after the rotation must be sealed with K2"
 
 
-def test_key_rotation_new_cookies_not_sealed_with_old_key(make_httpd, backend, creds):
-    """After [K2, K1], a fresh logon must not be opened by a server holding
-    only [K1]: proof that the first line seals."""
+def test_key_rotation_new_cookies_not_sealed_with_old_key(make_httpd, backend, creds, request):
+    """With [K2, K1], a fresh logon must not be opened by a gateway holding
+    only [K1]: proof that the first line seals.  Both gateways share one
+    Redis store, so only the key decides."""
     from conftest import gateway_conf
     d = harness.new_dir("secret")
     k1, k2 = harness.new_key(), harness.new_key()
     both, only1 = os.path.join(d, "both"), os.path.join(d, "only1")
     harness.secret_file(both, [k2, k1])
     harness.secret_file(only1, [k1])
-    a = make_httpd(gateway_conf(backend.port, creds.path, both), name="k2k1")
-    b = make_httpd(gateway_conf(backend.port, creds.path, only1), name="k1")
+    conf_a, mods = _store(request, "redis", gateway_conf(backend.port, creds.path, both))
+    conf_b, _ = _store(request, "redis", gateway_conf(backend.port, creds.path, only1))
+    a = make_httpd(conf_a, modules=mods, name="k2k1")
+    b = make_httpd(conf_b, modules=mods, name="k1")
     b.expect_errors(CLIENT_ERROR_LINES)
     cookie = do_logon(a)
     assert_logon_redirect(get(b.url("/x"), session=cookie), "/x")
+    # control: a cookie sealed by b (K1) opens at a, which still holds K1
+    old = do_logon(b)
+    assert header(backend_view(get(a.url("/x"), session=old)), "X-Remote-User") == "alice"
 
 
 # ---------------------------------------------------------------------------
@@ -756,6 +797,10 @@ def test_logon_wrong_method_405(make_gateway, backend, method):
     r = requests.request(method, httpd.url("/.authgw/logon"), data="x=1",
                          allow_redirects=False, timeout=15)
     assert r.status_code == 405, r.status_code
+    # RFC 9110 15.5.6: a 405 lists the methods the resource supports
+    allow = {m.strip().upper() for m in r.headers.get("Allow", "").split(",")}
+    assert {"GET", "POST"} <= allow, "Allow: %r" % r.headers.get("Allow")
+    assert method not in allow
     assert backend.requests == []
 
 
