@@ -9,10 +9,9 @@ mkdir -p "$out"
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 inc="-I$top/common $(pkg-config --cflags apr-1)"
 libs="$(pkg-config --libs apr-1 libcrypto libpsl)"
-common="agw_b64 agw_bytes agw_cookie agw_domain agw_form agw_html agw_seal agw_session agw_url"
-srcs=""
-for c in $common; do srcs="$srcs $top/common/$c.c"; done
-harnesses=${*:-"form cookie session"}
+# Every httpd-free file of the common library.
+srcs=$(ls "$top"/common/agw_*.c | grep -v -e agw_httpd.c -e agw_api.c)
+harnesses=${*:-$(cd "$top/test/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')}
 for h in $harnesses; do
   bin=$out/fuzz_$h
   clang $cflags $inc -o "$bin" "$top/test/fuzz/fuzz_$h.c" $srcs $libs
