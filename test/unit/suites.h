@@ -15,6 +15,8 @@ Suite *suite_cookie(void);
 Suite *suite_domain(void);
 Suite *suite_form(void);
 Suite *suite_html(void);
+Suite *suite_ntlm(void);
+Suite *suite_radius(void);
 Suite *suite_seal(void);
 Suite *suite_session(void);
 Suite *suite_url(void);
