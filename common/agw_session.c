@@ -7,6 +7,9 @@
 #include "agw_bytes.h"
 
 #define RECORD_VERSION 1
+/* Times past 2^40 s (year 36812) or before 1970 are corrupt; refusing them
+ * keeps every sum and difference below far from overflow. */
+#define TIME_MAX ((uint64_t)1 << 40)
 
 size_t agw_session_encode(const agw_session *s, unsigned char *buf, size_t cap)
 {
@@ -38,9 +41,12 @@ int agw_session_decode(apr_pool_t *p, const unsigned char *buf, size_t len,
     agw_r_init(&r, buf, len);
     if (agw_r_u8(&r) != RECORD_VERSION)
         return -1;
-    s->created = (int64_t)agw_r_u64(&r);
-    s->last_seen = (int64_t)agw_r_u64(&r);
-    s->end = (int64_t)agw_r_u64(&r);
+    uint64_t created = agw_r_u64(&r), last = agw_r_u64(&r), end = agw_r_u64(&r);
+    if (created > TIME_MAX || last > TIME_MAX || end > TIME_MAX)
+        return -1;
+    s->created = (int64_t)created;
+    s->last_seen = (int64_t)last;
+    s->end = (int64_t)end;
     s->flags = agw_r_u32(&r);
     s->user = take_string(p, &r);
     s->method = take_string(p, &r);

@@ -19,6 +19,7 @@ for h in $harnesses; do
   cp -n "$top"/test/fuzz/seeds/$h/* "$out/corpus_$h/" 2>/dev/null || true
   echo "fuzz_$h: running for ${secs}s"
   "$bin" -max_total_time="$secs" -max_len=4096 -print_final_stats=0 \
+    -artifact_prefix="$out/" \
     "$out/corpus_$h" 2>"$out/fuzz_$h.log" || { tail -40 "$out/fuzz_$h.log"; exit 1; }
   grep -E "^#[0-9]+.*DONE|Done [0-9]+ runs" "$out/fuzz_$h.log" | tail -1
 done

@@ -44,6 +44,21 @@ START_TEST(decode_refuses_empty_user_and_nul)
 }
 END_TEST
 
+START_TEST(decode_refuses_times_out_of_range)
+{
+    /* found by fuzz_session: a last-use time of INT64_MIN overflowed the
+     * idle check */
+    agw_session s = { 1000, INT64_MIN, 9000, 0, "alice", "form" }, d;
+    unsigned char buf[AGW_SESSION_MAX];
+    size_t n = agw_session_encode(&s, buf, sizeof buf);
+    ck_assert_int_eq(agw_session_decode(tp, buf, n, &d), -1);
+    s.last_seen = 1000;
+    s.end = (int64_t)1 << 41;
+    n = agw_session_encode(&s, buf, sizeof buf);
+    ck_assert_int_eq(agw_session_decode(tp, buf, n, &d), -1);
+}
+END_TEST
+
 START_TEST(encode_refuses_no_room)
 {
     agw_session s = { 1, 1, 2, 0, "bob", "form" };
@@ -86,6 +101,7 @@ Suite *suite_session(void)
     tcase_add_test(t, record_round_trip);
     tcase_add_test(t, decode_refuses_malformed);
     tcase_add_test(t, decode_refuses_empty_user_and_nul);
+    tcase_add_test(t, decode_refuses_times_out_of_range);
     tcase_add_test(t, encode_refuses_no_room);
     tcase_add_test(t, clock);
     tcase_add_test(t, touch_and_store_expiry);
