@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses with clang (ASan + UBSan) and runs each for
-# FUZZ_SECONDS (default 20).  Usage: test/fuzz/run.sh [harness...]
+# FUZZ_SECONDS (default 20), or, when FUZZ_RUNS is set, for that many inputs
+# from a fixed seed: the same run every time, as the test suite wants.
+# Usage: test/fuzz/run.sh [harness...]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${FUZZ_OUT:-$top/build-fuzz}
@@ -17,8 +19,14 @@ for h in $harnesses; do
   clang $cflags $inc -o "$bin" "$top/test/fuzz/fuzz_$h.c" $srcs $libs
   mkdir -p "$out/corpus_$h"
   cp -n "$top"/test/fuzz/seeds/$h/* "$out/corpus_$h/" 2>/dev/null || true
-  echo "fuzz_$h: running for ${secs}s"
-  "$bin" -max_total_time="$secs" -max_len=4096 -print_final_stats=0 \
+  if [ -n "${FUZZ_RUNS:-}" ]; then
+    limit="-runs=$FUZZ_RUNS -seed=1"
+    echo "fuzz_$h: $FUZZ_RUNS inputs from seed 1"
+  else
+    limit="-max_total_time=$secs"
+    echo "fuzz_$h: running for ${secs}s"
+  fi
+  "$bin" $limit -max_len=4096 -print_final_stats=0 \
     -artifact_prefix="$out/" \
     "$out/corpus_$h" 2>"$out/fuzz_$h.log" || { tail -40 "$out/fuzz_$h.log"; exit 1; }
   grep -E "^#[0-9]+.*DONE|Done [0-9]+ runs" "$out/fuzz_$h.log" | tail -1
