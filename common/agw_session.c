@@ -6,7 +6,7 @@
 
 #include "agw_bytes.h"
 
-#define RECORD_VERSION 1
+#define RECORD_VERSION 2
 /* Times past 2^40 s (year 36812) or before 1970 are corrupt; refusing them
  * keeps every sum and difference below far from overflow. */
 #define TIME_MAX ((uint64_t)1 << 40)
@@ -22,6 +22,7 @@ size_t agw_session_encode(const agw_session *s, unsigned char *buf, size_t cap)
     agw_w_u32(&w, s->flags);
     agw_w_lv16(&w, s->user, strlen(s->user));
     agw_w_lv16(&w, s->method, strlen(s->method));
+    agw_w_lv16(&w, s->groups ? s->groups : "", s->groups ? strlen(s->groups) : 0);
     return w.err ? 0 : w.len;
 }
 
@@ -50,7 +51,8 @@ int agw_session_decode(apr_pool_t *p, const unsigned char *buf, size_t len,
     s->flags = agw_r_u32(&r);
     s->user = take_string(p, &r);
     s->method = take_string(p, &r);
-    if (!agw_r_done(&r) || !s->user || !s->method || !*s->user)
+    s->groups = take_string(p, &r);
+    if (!agw_r_done(&r) || !s->user || !s->method || !s->groups || !*s->user)
         return -1;
     return 0;
 }

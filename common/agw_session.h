@@ -6,12 +6,13 @@
  *
  * Record layout, big-endian:
  *
- *   +-----+---------+-----------+----------+-------+--------+----------+
- *   | ver | created | last seen | end      | flags | user   | method   |
- *   | 1 B | 8 B     | 8 B       | 8 B      | 4 B   | lv16   | lv16     |
- *   +-----+---------+-----------+----------+-------+--------+----------+
+ *   +-----+---------+-----------+-----+-------+------+--------+--------+
+ *   | ver | created | last seen | end | flags | user | method | groups |
+ *   | 1 B | 8 B     | 8 B       | 8 B | 4 B   | lv16 | lv16   | lv16   |
+ *   +-----+---------+-----------+-----+-------+------+--------+--------+
  *
- * Times are seconds since the epoch; "end" is the absolute end of life. */
+ * Times are seconds since the epoch; "end" is the absolute end of life.
+ * groups: the user's groups from the validator, one per line ("" if none). */
 #ifndef AGW_SESSION_H
 #define AGW_SESSION_H
 
@@ -31,6 +32,7 @@ typedef struct {
     uint32_t flags;
     const char *user;
     const char *method;
+    const char *groups;
 } agw_session;
 
 typedef enum {

@@ -12,6 +12,7 @@ typedef enum {
     AGW_M_NEGOTIATE,
     AGW_M_SESSION,   /* requests admitted by an SSO session cookie */
     AGW_M_PROVIDER,  /* Apache authn providers called from the form */
+    AGW_M_RADIUS,    /* the radius provider */
     AGW_M_COUNT
 } agw_method;
 

@@ -49,6 +49,21 @@ APR_DECLARE_OPTIONAL_FN(int, authgw_session_issue,
                         (request_rec *r, const char *user, const char *method));
 APR_DECLARE_OPTIONAL_FN(const char *, authgw_session_user, (request_rec *r));
 
+/* Request notes through which receipt modules and validators talk.
+ *
+ * RECEIPT: set by the receipt module before it calls authn providers
+ * ("form", "basic", ...), so a provider knows whether the client can answer
+ * a challenge.  CHALLENGE_STATE / CHALLENGE_MESSAGE: set by a provider that
+ * got an Access-Challenge (the state base64url-encoded, the text to show);
+ * it then returns AUTH_DENIED.  ANSWER_STATE: set by the receipt module when
+ * it calls the provider again with the user's answer.  GROUPS: groups of the
+ * authenticated user from the validator, one per line. */
+#define AUTHGW_NOTE_RECEIPT "authgw-receipt"
+#define AUTHGW_NOTE_CHALLENGE_STATE "authgw-challenge-state"
+#define AUTHGW_NOTE_CHALLENGE_MESSAGE "authgw-challenge-message"
+#define AUTHGW_NOTE_ANSWER_STATE "authgw-answer-state"
+#define AUTHGW_NOTE_GROUPS "authgw-groups"
+
 /* The core functions as one table, filled by agw_core_api(). */
 typedef struct {
     APR_OPTIONAL_FN_TYPE(authgw_keyring) *keyring;

@@ -60,4 +60,8 @@ int core_stats_init(apr_pool_t *pconf, server_rec *s);
 void authgw_stat_add(agw_method m, agw_counter c, apr_uint64_t n);
 int core_status_hook(request_rec *r, int flags);
 
+/* core_authz.c: Require authgw-group */
+#include <mod_auth.h>
+extern const authz_provider core_group_provider;
+
 #endif

@@ -5,6 +5,7 @@
 #include <http_core.h>
 #include <http_log.h>
 #include <http_protocol.h>
+#include <http_request.h>
 #include <mod_status.h>
 #include <util_mutex.h>
 
@@ -50,7 +51,9 @@ static void core_child_init(apr_pool_t *p, server_rec *s)
 
 static void core_register_hooks(apr_pool_t *p)
 {
-    (void)p;
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "authgw-group",
+                              AUTHZ_PROVIDER_VERSION, &core_group_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_pre_config(core_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(core_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(core_post_config, NULL, NULL, APR_HOOK_MIDDLE);

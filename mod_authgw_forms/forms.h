@@ -33,11 +33,21 @@ typedef struct {
     const authn_provider *provider;
 } forms_provider;
 
+typedef enum {
+    FORMS_TYPE_PASSWORD = 0,
+    FORMS_TYPE_PASSCODE,
+    FORMS_TYPE_PASSCODE_PASSWORD
+} forms_type;
+
 /* Per directory. */
 typedef struct {
     apr_array_header_t *providers; /* of forms_provider */
     apr_size_t max_body;
-    unsigned int providers_set:1, max_body_set:1;
+    forms_type type;
+    int same_user;   /* AuthGWFormRequireSameUser */
+    int flood_limit; /* logon posts a minute per address; 0: no limit */
+    unsigned int providers_set:1, max_body_set:1, type_set:1, same_user_set:1,
+        flood_limit_set:1;
 } forms_dir;
 
 extern module AP_MODULE_DECLARE_DATA authgw_forms_module;
@@ -52,6 +62,13 @@ const char *forms_cmd_seconds(cmd_parms *cmd, void *sc, const char *arg);
 const char *forms_cmd_sso_domain(cmd_parms *cmd, void *dc, const char *arg);
 const char *forms_cmd_cookie_name(cmd_parms *cmd, void *dc, const char *arg);
 const char *forms_cmd_max_body(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_type(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_same_user(cmd_parms *cmd, void *dc, int on);
+const char *forms_cmd_flood_limit(cmd_parms *cmd, void *dc, const char *arg);
+
+/* forms_flood.c: counts a logon attempt from the client's address; OK, or
+ * HTTP_TOO_MANY_REQUESTS with Retry-After set. */
+int forms_flood_check(request_rec *r);
 
 forms_srv *forms_srv_of(const request_rec *r);
 forms_dir *forms_dir_of(const request_rec *r);
@@ -82,10 +99,14 @@ typedef enum {
     FORMS_MSG_UNAVAILABLE
 } forms_msg;
 
-/* Sends the logon form with status; returns OK. */
+/* Sends the logon form of the directory's AuthGWFormType with status;
+ * returns OK. */
 int forms_page_logon(request_rec *r, int status, forms_msg msg,
                      const char *ret, const char *username,
                      const char *csrf_token);
+/* Sends the page that asks for the answer to a challenge. */
+int forms_page_challenge(request_rec *r, const char *message,
+                         const char *challenge_id, const char *csrf_token);
 int forms_page_logged_off(request_rec *r);
 
 #endif

@@ -48,6 +48,9 @@ void *forms_merge_dir(apr_pool_t *p, void *basev, void *addv)
     forms_dir *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof *c);
     MERGE(providers);
     MERGE(max_body);
+    MERGE(type);
+    MERGE(same_user);
+    MERGE(flood_limit);
     return c;
 }
 
@@ -150,5 +153,43 @@ const char *forms_cmd_max_body(cmd_parms *cmd, void *dc, const char *arg)
                             " in bytes between 256 and 1048576", arg);
     c->max_body = (apr_size_t)v;
     c->max_body_set = 1;
+    return NULL;
+}
+
+const char *forms_cmd_type(cmd_parms *cmd, void *dc, const char *arg)
+{
+    forms_dir *c = dc;
+    (void)cmd;
+    if (!strcasecmp(arg, "password"))
+        c->type = FORMS_TYPE_PASSWORD;
+    else if (!strcasecmp(arg, "passcode"))
+        c->type = FORMS_TYPE_PASSCODE;
+    else if (!strcasecmp(arg, "passcode-password"))
+        c->type = FORMS_TYPE_PASSCODE_PASSWORD;
+    else
+        return "AuthGWFormType: use password, passcode or passcode-password";
+    c->type_set = 1;
+    return NULL;
+}
+
+const char *forms_cmd_same_user(cmd_parms *cmd, void *dc, int on)
+{
+    forms_dir *c = dc;
+    (void)cmd;
+    c->same_user = on;
+    c->same_user_set = 1;
+    return NULL;
+}
+
+const char *forms_cmd_flood_limit(cmd_parms *cmd, void *dc, const char *arg)
+{
+    forms_dir *c = dc;
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*end || v < 0 || v > 100000)
+        return apr_psprintf(cmd->pool, "AuthGWFloodLimit: '%s' is not a number"
+                            " of logon attempts a minute (0: no limit)", arg);
+    c->flood_limit = (int)v;
+    c->flood_limit_set = 1;
     return NULL;
 }

@@ -15,6 +15,7 @@
 #include "agw_cookie.h"
 #include "agw_form.h"
 #include "agw_httpd.h"
+#include "agw_record.h"
 #include "agw_url.h"
 
 APLOG_USE_MODULE(authgw_forms);
@@ -120,9 +121,11 @@ static int logon_get(request_rec *r)
 }
 
 /* Runs the configured providers in order, as mod_auth_basic does: the next
- * one is asked only when this one does not know the user. */
+ * one is asked only when this one does not know the user.  With only set,
+ * just the provider of that name (the one whose challenge is answered). */
 static authn_status check_password(request_rec *r, const char *user,
-                                   const char *password, const char **which)
+                                   const char *password, const char *only,
+                                   const char **which)
 {
     forms_dir *d = forms_dir_of(r);
     forms_provider dflt = { "file", NULL };
@@ -140,6 +143,8 @@ static authn_status check_password(request_rec *r, const char *user,
     }
     for (i = 0; i < n; i++) {
         apr_time_t t0 = apr_time_now();
+        if (only && strcmp(only, list[i].name))
+            continue;
         *which = list[i].name;
         if (!list[i].provider) {
             agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(20012)
@@ -160,6 +165,12 @@ static authn_status check_password(request_rec *r, const char *user,
         if (res != AUTH_USER_NOT_FOUND)
             break;
     }
+    if (only && strcmp(*which, only)) {
+        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(20024)
+                 "the provider '%s' that challenged is no longer in"
+                 " AuthGWFormProvider", only);
+        return AUTH_GENERAL_ERROR;
+    }
     return res;
 }
 
@@ -173,16 +184,22 @@ static const char *failure_reason(authn_status res)
     }
 }
 
-static int logon_post(request_rec *r)
+/* The parts every logon POST shares: flood limit, a form body within the
+ * limit, parsed strictly, secrets registered for log redaction. */
+static int read_post(request_rec *r, apr_table_t **f)
 {
+    static const char *const secret_fields[] = {
+        "password", "passcode", "deleg_password", "response", NULL
+    };
     const char *ctype = apr_table_get(r->headers_in, "Content-Type");
-    const char *why, *user, *password, *ret, *which = "-";
-    apr_table_t *f;
+    const char *why;
+    const char *const *sf;
     char *body;
     apr_size_t len;
-    authn_status res;
     int rv;
 
+    if ((rv = forms_flood_check(r)) != OK)
+        return rv;
     if (!ctype || strncasecmp(ctype, "application/x-www-form-urlencoded", 33)
         || (ctype[33] && ctype[33] != ';' && ctype[33] != ' ')) {
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20013)
@@ -198,7 +215,7 @@ static int logon_post(request_rec *r)
                  ")", r->useragent_ip, why, forms_dir_of(r)->max_body);
         return rv;
     }
-    why = agw_form_parse(r->pool, body, len, AGW_FORM_MAX_FIELDS, &f);
+    why = agw_form_parse(r->pool, body, len, AGW_FORM_MAX_FIELDS, f);
     memset(body, 0, len); /* the password is in there */
     if (why) {
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20015)
@@ -206,49 +223,67 @@ static int logon_post(request_rec *r)
                  r->useragent_ip, why);
         return HTTP_BAD_REQUEST;
     }
-    user = apr_table_get(f, "username");
-    password = apr_table_get(f, "password");
-    ret = apr_table_get(f, "return");
-    agw_secret_note(r, password);
-
+    for (sf = secret_fields; *sf; sf++)
+        agw_secret_note(r, apr_table_get(*f, *sf));
     forms_core.stat(AGW_M_FORM, AGW_C_ATTEMPTS, 1);
-    if (!csrf_ok(r, apr_table_get(f, "csrf_token"))) {
-        agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20016)
-                 "logon from %s refused: the form's CSRF token does not match"
-                 " the browser's pre-logon cookie (an old page, cookies"
-                 " blocked, or a cross-site post)", r->useragent_ip);
-        forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
-        return send_form(r, HTTP_FORBIDDEN, FORMS_MSG_EXPIRED_FORM, ret, user);
-    }
-    if (!user || !*user || !password || !*password
-        || strlen(user) > FORMS_MAX_NAME || strlen(password) > FORMS_MAX_SECRET) {
-        agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20017)
-                 "logon from %s refused: empty or oversized user name or"
-                 " password", r->useragent_ip);
-        forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
-        return send_form(r, HTTP_OK, FORMS_MSG_BAD_CREDENTIALS, ret, user);
-    }
+    return OK;
+}
 
-    res = check_password(r, user, password, &which);
-    if (res == AUTH_GENERAL_ERROR) {
-        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(20018)
-                 "logon of user '%s' from %s failed: provider '%s' could not"
-                 " check the password (see its own log lines)",
-                 agw_log_item(r->pool, user), r->useragent_ip, which);
-        forms_core.stat(AGW_M_FORM, AGW_C_ERRORS, 1);
-        return send_form(r, HTTP_SERVICE_UNAVAILABLE, FORMS_MSG_UNAVAILABLE,
-                         ret, user);
-    }
-    if (res != AUTH_GRANTED) {
-        agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(20019)
-                 "logon failed: user '%s' from %s, reason %s (provider %s)",
-                 agw_log_item(r->pool, user), r->useragent_ip,
-                 failure_reason(res), which);
-        forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
-        return send_form(r, HTTP_OK, FORMS_MSG_BAD_CREDENTIALS, ret, user);
-    }
+static int refuse_csrf(request_rec *r, const char *ret, const char *user)
+{
+    agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20016)
+             "logon from %s refused: the form's CSRF token does not match"
+             " the browser's pre-logon cookie (an old page, cookies"
+             " blocked, or a cross-site post)", r->useragent_ip);
+    forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
+    return send_form(r, HTTP_FORBIDDEN, FORMS_MSG_EXPIRED_FORM, ret, user);
+}
 
-    rv = authgw_session_issue(r, user, "form");
+static int refuse(request_rec *r, const char *user, const char *ret,
+                  const char *reason, const char *which)
+{
+    agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(20019)
+             "logon failed: user '%s' from %s, reason %s (provider %s)",
+             agw_log_item(r->pool, user), r->useragent_ip, reason, which);
+    forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
+    return send_form(r, HTTP_OK, FORMS_MSG_BAD_CREDENTIALS, ret, user);
+}
+
+#define CHALLENGE_NS "C"
+#define CHALLENGE_KIND 'C'
+#define CHALLENGE_ID_LEN 16
+#define CHALLENGE_TTL 300
+
+/* A provider challenged: keep what the answer needs in the store under a
+ * fresh id, used once, and ask the user. */
+static int start_challenge(request_rec *r, const char *user, const char *which,
+                           const char *ret)
+{
+    const char *state = apr_table_get(r->notes, AUTHGW_NOTE_CHALLENGE_STATE);
+    const char *msg = apr_table_get(r->notes, AUTHGW_NOTE_CHALLENGE_MESSAGE);
+    const char *fields[] = { user, which, state, safe_return(r, ret) };
+    unsigned char id[CHALLENGE_ID_LEN], rec[AGW_RECORD_MAX];
+    char idb[32];
+    const char *csrf = prepare_csrf(r);
+    size_t n = agw_record_encode(CHALLENGE_KIND, fields, 4, rec, sizeof rec);
+
+    if (!n || !csrf || agw_random(id, sizeof id))
+        return HTTP_INTERNAL_SERVER_ERROR;
+    if (forms_core.put(r->server, CHALLENGE_NS, id, sizeof id,
+                       apr_time_now() + apr_time_from_sec(CHALLENGE_TTL), rec,
+                       (unsigned int)n, r->pool) != APR_SUCCESS)
+        return HTTP_SERVICE_UNAVAILABLE;
+    agw_b64_encode(id, sizeof id, idb);
+    agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20025)
+             "provider %s challenged user '%s' from %s; asking for the answer",
+             which, agw_log_item(r->pool, user), r->useragent_ip);
+    return forms_page_challenge(r, msg ? msg : "", idb, csrf);
+}
+
+static int finish_logon(request_rec *r, const char *user, const char *ret,
+                        const char *which)
+{
+    int rv = authgw_session_issue(r, user, "form");
     if (rv != OK)
         return rv;
     forms_core.stat(AGW_M_FORM, AGW_C_SUCCESSES, 1);
@@ -262,6 +297,99 @@ static int logon_post(request_rec *r)
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "Location", safe_return(r, ret));
     return HTTP_MOVED_TEMPORARILY;
+}
+
+/* What a provider's answer leads to: a session, a challenge, or the form
+ * again. */
+static int conclude(request_rec *r, authn_status res, const char *user,
+                    const char *ret, const char *which)
+{
+    if (res == AUTH_GRANTED)
+        return finish_logon(r, user, ret, which);
+    if (res == AUTH_GENERAL_ERROR) {
+        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(20018)
+                 "logon of user '%s' from %s failed: provider '%s' could not"
+                 " check the password (see its own log lines)",
+                 agw_log_item(r->pool, user), r->useragent_ip, which);
+        forms_core.stat(AGW_M_FORM, AGW_C_ERRORS, 1);
+        return send_form(r, HTTP_SERVICE_UNAVAILABLE, FORMS_MSG_UNAVAILABLE,
+                         ret, user);
+    }
+    if (apr_table_get(r->notes, AUTHGW_NOTE_CHALLENGE_STATE))
+        return start_challenge(r, user, which, ret);
+    return refuse(r, user, ret, failure_reason(res), which);
+}
+
+static int usable(const char *s, size_t max)
+{
+    return s && *s && strlen(s) <= max;
+}
+
+static int logon_post(request_rec *r)
+{
+    forms_dir *d = forms_dir_of(r);
+    const char *user, *secret, *ret, *which = "-";
+    authn_status res;
+    apr_table_t *f;
+    int rv;
+
+    if ((rv = read_post(r, &f)) != OK)
+        return rv;
+    user = apr_table_get(f, "username");
+    ret = apr_table_get(f, "return");
+    if (!csrf_ok(r, apr_table_get(f, "csrf_token")))
+        return refuse_csrf(r, ret, user);
+    secret = apr_table_get(f, d->type == FORMS_TYPE_PASSWORD ? "password"
+                                                             : "passcode");
+    if (!usable(user, FORMS_MAX_NAME) || !usable(secret, FORMS_MAX_SECRET))
+        return refuse(r, user, ret, "empty-or-oversized", which);
+    if (d->type == FORMS_TYPE_PASSCODE_PASSWORD) {
+        const char *du = apr_table_get(f, "deleg_username");
+        if (!usable(apr_table_get(f, "deleg_password"), FORMS_MAX_SECRET))
+            return refuse(r, user, ret, "no-delegation-password", which);
+        if (d->same_user && du && *du && strcasecmp(du, user))
+            return refuse(r, user, ret, "delegation-user-differs", which);
+    }
+    apr_table_setn(r->notes, AUTHGW_NOTE_RECEIPT, "form");
+    res = check_password(r, user, secret, NULL, &which);
+    return conclude(r, res, user, ret, which);
+}
+
+static int challenge_post(request_rec *r)
+{
+    const char *answer, *idb, *fields[4], *which = "-";
+    unsigned char id[CHALLENGE_ID_LEN + 2], rec[AGW_RECORD_MAX];
+    unsigned int rlen = sizeof rec;
+    authn_status res;
+    apr_table_t *f;
+    size_t n;
+    int rv;
+
+    if ((rv = read_post(r, &f)) != OK)
+        return rv;
+    if (!csrf_ok(r, apr_table_get(f, "csrf_token")))
+        return refuse_csrf(r, NULL, NULL);
+    idb = apr_table_get(f, "challenge");
+    answer = apr_table_get(f, "response");
+    if (!idb || agw_b64_decode(idb, strlen(idb), id, sizeof id, &n)
+        || n != CHALLENGE_ID_LEN
+        || forms_core.get(r->server, CHALLENGE_NS, id, CHALLENGE_ID_LEN, rec,
+                          &rlen, r->pool) != APR_SUCCESS
+        || agw_record_decode(r->pool, CHALLENGE_KIND, rec, rlen, fields, 4)) {
+        agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20026)
+                 "challenge answer from %s refused: unknown, used or expired"
+                 " challenge", r->useragent_ip);
+        forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
+        return send_form(r, HTTP_OK, FORMS_MSG_EXPIRED_FORM, NULL, NULL);
+    }
+    /* one answer per challenge */
+    forms_core.del(r->server, CHALLENGE_NS, id, CHALLENGE_ID_LEN, r->pool);
+    if (!usable(answer, FORMS_MAX_SECRET))
+        return refuse(r, fields[0], fields[3], "empty-answer", fields[1]);
+    apr_table_setn(r->notes, AUTHGW_NOTE_RECEIPT, "form");
+    apr_table_setn(r->notes, AUTHGW_NOTE_ANSWER_STATE, fields[2]);
+    res = check_password(r, fields[0], answer, fields[1], &which);
+    return conclude(r, res, fields[0], fields[3], which);
 }
 
 static int logoff(request_rec *r)
@@ -292,6 +420,12 @@ int forms_handler(request_rec *r)
             return logon_get(r);
         if (r->method_number == M_POST)
             return logon_post(r);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (!strcmp(page, "challenge")) {
+        if (r->method_number == M_POST)
+            return challenge_post(r);
+        ap_allow_methods(r, REPLACE_ALLOW, "POST", NULL);
         return HTTP_METHOD_NOT_ALLOWED;
     }
     if (!strcmp(page, "logoff")) {

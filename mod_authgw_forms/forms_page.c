@@ -21,18 +21,41 @@ static const char page_head[] =
     ".msg{color:#a00;font-weight:600}.msg:empty{display:none}\n"
     "</style></head>\n<body><main>\n<h1>{{title}}</h1>\n";
 
-static const char logon_body[] =
+static const char logon_open[] =
     "<p class=\"msg\" role=\"alert\">{{message}}</p>\n"
     "<form method=\"post\" action=\"/.authgw/logon\">\n"
     "<label for=\"username\">User name</label>\n"
     "<input id=\"username\" name=\"username\" value=\"{{username}}\""
-    " autocomplete=\"username\" autofocus required>\n"
+    " autocomplete=\"username\" autofocus required>\n";
+
+/* The secret fields of each AuthGWFormType. */
+static const char field_password[] =
     "<label for=\"password\">Password</label>\n"
     "<input id=\"password\" name=\"password\" type=\"password\""
-    " autocomplete=\"current-password\" required>\n"
-    "<input type=\"hidden\" name=\"return\" value=\"{{return}}\">\n"
+    " autocomplete=\"current-password\" required>\n";
+static const char field_passcode[] =
+    "<label for=\"passcode\">Passcode</label>\n"
+    "<input id=\"passcode\" name=\"passcode\" type=\"password\""
+    " autocomplete=\"one-time-code\" required>\n";
+static const char field_deleg_password[] =
+    "<label for=\"deleg_password\">Password</label>\n"
+    "<input id=\"deleg_password\" name=\"deleg_password\" type=\"password\""
+    " autocomplete=\"current-password\" required>\n";
+
+static const char form_close[] =
     "<input type=\"hidden\" name=\"csrf_token\" value=\"{{csrf_token}}\">\n"
-    "<button type=\"submit\">Log on</button>\n</form>\n</main></body></html>\n";
+    "<button type=\"submit\">{{button}}</button>\n</form>\n</main></body></html>\n";
+
+static const char logon_return[] =
+    "<input type=\"hidden\" name=\"return\" value=\"{{return}}\">\n";
+
+static const char challenge_open[] =
+    "<p class=\"prompt\" role=\"status\">{{message}}</p>\n"
+    "<form method=\"post\" action=\"/.authgw/challenge\">\n"
+    "<label for=\"response\">Response</label>\n"
+    "<input id=\"response\" name=\"response\" type=\"password\""
+    " autocomplete=\"one-time-code\" autofocus required>\n"
+    "<input type=\"hidden\" name=\"challenge\" value=\"{{challenge}}\">\n";
 
 static const char logged_off_body[] =
     "<p>You have logged off. Close the browser window to finish.</p>\n"
@@ -81,12 +104,35 @@ int forms_page_logon(request_rec *r, int status, forms_msg msg,
                      const char *ret, const char *username,
                      const char *csrf_token)
 {
+    forms_type type = forms_dir_of(r)->type;
     apr_table_t *v = base_vars(r);
     apr_table_setn(v, "message", message_text(msg));
     apr_table_setn(v, "return", ret);
     apr_table_setn(v, "username", username ? username : "");
     apr_table_setn(v, "csrf_token", csrf_token);
-    return send_page(r, status, apr_pstrcat(r->pool, page_head, logon_body, NULL),
+    apr_table_setn(v, "button", "Log on");
+    return send_page(r, status,
+                     apr_pstrcat(r->pool, page_head, logon_open,
+                                 type == FORMS_TYPE_PASSWORD ? field_password
+                                                             : field_passcode,
+                                 type == FORMS_TYPE_PASSCODE_PASSWORD
+                                     ? field_deleg_password : "",
+                                 logon_return, form_close, NULL),
+                     v);
+}
+
+int forms_page_challenge(request_rec *r, const char *message,
+                         const char *challenge_id, const char *csrf_token)
+{
+    apr_table_t *v = base_vars(r);
+    apr_table_setn(v, "message", *message ? message
+                   : "Enter the response the logon service asks for.");
+    apr_table_setn(v, "challenge", challenge_id);
+    apr_table_setn(v, "csrf_token", csrf_token);
+    apr_table_setn(v, "button", "Continue");
+    return send_page(r, HTTP_OK,
+                     apr_pstrcat(r->pool, page_head, challenge_open, form_close,
+                                 NULL),
                      v);
 }
 

@@ -39,7 +39,9 @@ int authgw_session_issue(request_rec *r, const char *user, const char *method)
     unsigned char sid[AGW_SID_LEN], rec[AGW_SESSION_MAX], sealed[SEALED_MAX];
     char cookie[AGW_SID_LEN * 2 + AGW_SEAL_OVERHEAD * 2];
     apr_int64_t now = apr_time_sec(apr_time_now());
-    agw_session s = { now, now, now + srv->lifetime, 0, user, method };
+    const char *groups = apr_table_get(r->notes, AUTHGW_NOTE_GROUPS);
+    agw_session s = { now, now, now + srv->lifetime, 0, user, method,
+                      groups ? groups : "" };
     size_t rlen, slen;
     apr_status_t rv;
     agw_seal_status st;
@@ -161,6 +163,8 @@ const char *authgw_session_user(request_rec *r)
                          " store; the user may be asked to log on early");
         }
         forms_core.stat(AGW_M_SESSION, AGW_C_SUCCESSES, 1);
+        if (*s.groups)
+            apr_table_setn(r->notes, AUTHGW_NOTE_GROUPS, s.groups);
         return s.user;
     }
     return NULL;

@@ -55,6 +55,12 @@ static const command_rec forms_cmds[] = {
         "authn providers that check form logons, in order (default: file)"),
     DIR(FormMaxBody, forms_cmd_max_body, TAKE1,
         "largest logon form body in bytes (default 8192)"),
+    DIR(FormType, forms_cmd_type, TAKE1,
+        "password, passcode or passcode-password (default password)"),
+    DIR(FormRequireSameUser, forms_cmd_same_user, FLAG,
+        "On: the delegation user name must be the logon user name"),
+    DIR(FloodLimit, forms_cmd_flood_limit, TAKE1,
+        "logon attempts a minute from one address (default 0: no limit)"),
     SRV(SessionIdle, forms_cmd_seconds, NULL, TAKE1,
         "seconds without a request before a session ends (default 1800;"
         " 0: never)"),

@@ -571,6 +571,18 @@ def _radius_exchange(port, secret, code, attrs, host=LOOPBACK, timeout=1.0,
     return rcode, out
 
 
+_SIGN_REPLY = """update reply {
+\t&Message-Authenticator := 0x00000000000000000000000000000000
+}"""
+
+
+def _unlang_block(text):
+    """Extra unlang for FreeRadius's site: each line indented one tab and
+    ended by a newline; '' stays ''."""
+    lines = [l for l in text.strip("\n").splitlines()] if text.strip() else []
+    return "".join("\t%s\n" % l for l in lines)
+
+
 def _hide_password(password, secret, req_auth):
     """User-Password hiding of RFC 2865 section 5.2."""
     pw = password.encode() if isinstance(password, str) else password
@@ -611,15 +623,38 @@ class FreeRadius(Service):
     reject_delay: seconds before an Access-Reject (FreeRADIUS default 1;
     0 here so that tests of wrong passwords stay fast).
 
+    Optional, for tests that need more than PAP (all default to nothing, so
+    the site is then exactly the PAP one):
+    modules: names of modules in mods-available to enable as well
+    (e.g. ("totp",)).
+    authorize: unlang inserted in the authorize section after `files` and
+    before `pap` (e.g. a challenge round, or `update request {...}`).
+    authenticate: unlang inserted in the authenticate section after the
+    Auth-Type PAP block (e.g. "Auth-Type totp {\n totp\n}").
+    FreeRADIUS wants each { } item on a line of its own.
+    sign_replies: put a Message-Authenticator in every reply (Accept,
+    Reject, Challenge).  FreeRADIUS 3.2.1 (Debian 12) signs a reply only
+    when one is in the reply list (it predates the BlastRADIUS changes of
+    3.2.5), and a client that requires one -- like mod_authgw_radius --
+    refuses its replies otherwise; we add a zero one at the start of
+    authorize, which the server fills in when it encodes the reply.
+
     Attributes: .port, .host, .secret, .conf_dir.  Methods:
     .authenticate(user, password) -> True/False (stdlib client),
-    .radtest(user, password) -> CompletedProcess of Debian's radtest."""
+    .radtest(user, password) -> CompletedProcess of Debian's radtest,
+    .auth_log_lines(user=None) -> the "Login OK"/"Login incorrect" lines
+    FreeRADIUS logged (log { auth = yes }), for counting what it saw."""
 
     name = "freeradius"
 
     def __init__(self, users=None, port=None, secret="testing123",
-                 reject_delay=0, template="/etc/freeradius/3.0"):
+                 reject_delay=0, template="/etc/freeradius/3.0", modules=(),
+                 authorize="", authenticate="", sign_replies=False):
         super().__init__()
+        self.sign_replies = sign_replies
+        self.modules = tuple(modules)
+        self.authorize_extra = authorize or ""
+        self.authenticate_extra = authenticate or ""
         self.host = LOOPBACK
         self.port = port or free_udp_port()
         self.secret = secret
@@ -677,15 +712,28 @@ class FreeRadius(Service):
                 "\tport = %d\n"
                 "}\n"
                 "authorize {\n"
+                "%s"
                 "\tfiles\n"
+                "%s"
                 "\tpap\n"
                 "}\n"
                 "authenticate {\n"
                 "\tAuth-Type PAP {\n"
                 "\t\tpap\n"
                 "\t}\n"
+                "%s"
                 "}\n"
-                "}\n" % (self.host, self.port))
+                "}\n" % (self.host, self.port,
+                          _unlang_block(_SIGN_REPLY if self.sign_replies else ""),
+                          _unlang_block(self.authorize_extra),
+                          _unlang_block(self.authenticate_extra)))
+        for m in self.modules:
+            src = os.path.join(d, "mods-available", m)
+            if not os.path.exists(src):
+                raise ServiceError("FreeRadius: no module %r in mods-available" % m)
+            dst = os.path.join(d, "mods-enabled", m)
+            if not os.path.lexists(dst):
+                os.symlink("../mods-available/%s" % m, dst)
         with open(os.path.join(d, "clients.conf"), "w") as f:
             f.write(
                 "client localhost {\n"
@@ -735,6 +783,20 @@ class FreeRadius(Service):
         return self._run(["radtest", "-t", "pap", user, password,
                           "%s:%d" % (self.host, self.port), "0", self.secret],
                          check=False, timeout=30)
+
+    def auth_log_lines(self, user=None):
+        """The authentication lines FreeRADIUS wrote to its log ("Login OK:
+        [user/...]", "Login incorrect ...: [user/...]"), oldest first; only
+        those of `user` when given (matched as "[user/" or "[user]")."""
+        try:
+            with open(self.log_path, errors="replace") as f:
+                lines = [l.rstrip("\n") for l in f if "Login " in l]
+        except OSError:
+            return []
+        if user is not None:
+            lines = [l for l in lines
+                     if ("[%s/" % user) in l or ("[%s]" % user) in l]
+        return lines
 
 
 # --------------------------------------------------------------------------

@@ -31,6 +31,7 @@ int main(void)
     srunner_add_suite(sr, suite_html());
     srunner_add_suite(sr, suite_ntlm());
     srunner_add_suite(sr, suite_radius());
+    srunner_add_suite(sr, suite_record());
     srunner_add_suite(sr, suite_seal());
     srunner_add_suite(sr, suite_session());
     srunner_add_suite(sr, suite_url());

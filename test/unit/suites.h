@@ -17,6 +17,7 @@ Suite *suite_form(void);
 Suite *suite_html(void);
 Suite *suite_ntlm(void);
 Suite *suite_radius(void);
+Suite *suite_record(void);
 Suite *suite_seal(void);
 Suite *suite_session(void);
 Suite *suite_url(void);

@@ -5,7 +5,7 @@
 
 START_TEST(record_round_trip)
 {
-    agw_session s = { 1000, 1010, 9000, 3, "GW\\alice", "form" }, d;
+    agw_session s = { 1000, 1010, 9000, 3, "GW\\alice", "form", "staff\nvpn" }, d;
     unsigned char buf[AGW_SESSION_MAX];
     size_t n = agw_session_encode(&s, buf, sizeof buf);
     ck_assert_uint_gt(n, 0);
@@ -14,12 +14,13 @@ START_TEST(record_round_trip)
     ck_assert_uint_eq(d.flags, 3);
     ck_assert_str_eq(d.user, "GW\\alice");
     ck_assert_str_eq(d.method, "form");
+    ck_assert_str_eq(d.groups, "staff\nvpn");
 }
 END_TEST
 
 START_TEST(decode_refuses_malformed)
 {
-    agw_session s = { 1, 1, 2, 0, "bob", "form" }, d;
+    agw_session s = { 1, 1, 2, 0, "bob", "form", "" }, d;
     unsigned char buf[AGW_SESSION_MAX];
     size_t n = agw_session_encode(&s, buf, sizeof buf), i;
     for (i = 0; i < n; i++) /* every truncation */
@@ -33,13 +34,13 @@ END_TEST
 
 START_TEST(decode_refuses_empty_user_and_nul)
 {
-    agw_session s = { 1, 1, 2, 0, "", "form" }, d;
+    agw_session s = { 1, 1, 2, 0, "", "form", "" }, d;
     unsigned char buf[AGW_SESSION_MAX];
     size_t n = agw_session_encode(&s, buf, sizeof buf);
     ck_assert_int_eq(agw_session_decode(tp, buf, n, &d), -1);
     s.user = "a\x01";
     n = agw_session_encode(&s, buf, sizeof buf);
-    buf[n - 2 - 4 - 1] = 0; /* the user's second byte becomes NUL */
+    buf[n - 2 - 2 - 4 - 1] = 0; /* the user's second byte becomes NUL */
     ck_assert_int_eq(agw_session_decode(tp, buf, n, &d), -1);
 }
 END_TEST
@@ -48,7 +49,7 @@ START_TEST(decode_refuses_times_out_of_range)
 {
     /* found by fuzz_session: a last-use time of INT64_MIN overflowed the
      * idle check */
-    agw_session s = { 1000, INT64_MIN, 9000, 0, "alice", "form" }, d;
+    agw_session s = { 1000, INT64_MIN, 9000, 0, "alice", "form", "" }, d;
     unsigned char buf[AGW_SESSION_MAX];
     size_t n = agw_session_encode(&s, buf, sizeof buf);
     ck_assert_int_eq(agw_session_decode(tp, buf, n, &d), -1);
@@ -61,7 +62,7 @@ END_TEST
 
 START_TEST(encode_refuses_no_room)
 {
-    agw_session s = { 1, 1, 2, 0, "bob", "form" };
+    agw_session s = { 1, 1, 2, 0, "bob", "form", "" };
     unsigned char buf[20];
     ck_assert_uint_eq(agw_session_encode(&s, buf, sizeof buf), 0);
 }
@@ -69,7 +70,7 @@ END_TEST
 
 START_TEST(clock)
 {
-    agw_session s = { 100, 100, 1000, 0, "u", "form" };
+    agw_session s = { 100, 100, 1000, 0, "u", "form", "" };
     ck_assert_int_eq(agw_session_check(&s, 130, 30), AGW_SESSION_VALID);
     ck_assert_int_eq(agw_session_check(&s, 131, 30), AGW_SESSION_IDLE);
     ck_assert_int_eq(agw_session_check(&s, 500, 0), AGW_SESSION_VALID);
@@ -80,7 +81,7 @@ END_TEST
 
 START_TEST(touch_and_store_expiry)
 {
-    agw_session s = { 100, 100, 100000, 0, "u", "form" };
+    agw_session s = { 100, 100, 100000, 0, "u", "form", "" };
     ck_assert(!agw_session_needs_touch(&s, 100, 1600));
     ck_assert(!agw_session_needs_touch(&s, 199, 1600));
     ck_assert(agw_session_needs_touch(&s, 200, 1600));
