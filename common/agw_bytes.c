@@ -100,3 +100,41 @@ int agw_r_done(const agw_rbuf *r)
 {
     return !r->err && r->off == r->len;
 }
+
+void agw_w_le16(agw_wbuf *w, uint16_t v)
+{
+    unsigned char b[2] = { v, v >> 8 };
+    agw_w_bytes(w, b, sizeof b);
+}
+
+void agw_w_le32(agw_wbuf *w, uint32_t v)
+{
+    unsigned char b[4] = { v, v >> 8, v >> 16, v >> 24 };
+    agw_w_bytes(w, b, sizeof b);
+}
+
+void agw_w_le64(agw_wbuf *w, uint64_t v)
+{
+    agw_w_le32(w, (uint32_t)v);
+    agw_w_le32(w, (uint32_t)(v >> 32));
+}
+
+uint16_t agw_r_le16(agw_rbuf *r)
+{
+    const unsigned char *b = agw_r_bytes(r, 2);
+    return b ? (uint16_t)(b[0] | b[1] << 8) : 0;
+}
+
+uint32_t agw_r_le32(agw_rbuf *r)
+{
+    const unsigned char *b = agw_r_bytes(r, 4);
+    if (!b)
+        return 0;
+    return b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+uint64_t agw_r_le64(agw_rbuf *r)
+{
+    uint64_t lo = agw_r_le32(r);
+    return lo | (uint64_t)agw_r_le32(r) << 32;
+}

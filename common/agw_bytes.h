@@ -42,4 +42,12 @@ const unsigned char *agw_r_lv16(agw_rbuf *r, size_t *n);
 /* True when the reader is error-free and consumed exactly all input. */
 int agw_r_done(const agw_rbuf *r);
 
+/* Little-endian forms, for Microsoft wire formats (NTLMSSP). */
+void agw_w_le16(agw_wbuf *w, uint16_t v);
+void agw_w_le32(agw_wbuf *w, uint32_t v);
+void agw_w_le64(agw_wbuf *w, uint64_t v);
+uint16_t agw_r_le16(agw_rbuf *r);
+uint32_t agw_r_le32(agw_rbuf *r);
+uint64_t agw_r_le64(agw_rbuf *r);
+
 #endif
