@@ -7,6 +7,8 @@ int agw_core_api_get(agw_core_api *api)
     api->put = APR_RETRIEVE_OPTIONAL_FN(authgw_store_put);
     api->del = APR_RETRIEVE_OPTIONAL_FN(authgw_store_del);
     api->stat = APR_RETRIEVE_OPTIONAL_FN(authgw_stat_add);
+    api->cache_check = APR_RETRIEVE_OPTIONAL_FN(authgw_credcache_check);
+    api->cache_store = APR_RETRIEVE_OPTIONAL_FN(authgw_credcache_store);
     return api->keyring && api->get && api->put && api->del && api->stat
-        ? 0 : -1;
+        && api->cache_check && api->cache_store ? 0 : -1;
 }

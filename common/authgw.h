@@ -41,6 +41,20 @@ APR_DECLARE_OPTIONAL_FN(apr_status_t, authgw_store_del,
 APR_DECLARE_OPTIONAL_FN(void, authgw_stat_add,
                         (agw_method m, agw_counter c, apr_uint64_t n));
 
+/* The credential cache (AuthGWCredentialCache), for validators that ask a
+ * remote server: check returns 1 when these exact credentials were
+ * validated by this provider within the TTL (and restores the groups note),
+ * 0 otherwise; store records a validation that succeeded.  Only a keyed
+ * hash of the password is kept; a different password is a miss, never a
+ * hit.  Both do nothing where the cache is off.  Never use them for
+ * one-time passcodes. */
+APR_DECLARE_OPTIONAL_FN(int, authgw_credcache_check,
+                        (request_rec *r, const char *provider,
+                         const char *user, const char *password));
+APR_DECLARE_OPTIONAL_FN(void, authgw_credcache_store,
+                        (request_rec *r, const char *provider,
+                         const char *user, const char *password));
+
 /* Exported by mod_authgw_forms, the owner of the SSO session: issue a
  * session for a user authenticated by any receipt method (adds its
  * Set-Cookie to r->err_headers_out; returns OK or an HTTP status), and read
@@ -71,6 +85,8 @@ typedef struct {
     APR_OPTIONAL_FN_TYPE(authgw_store_put) *put;
     APR_OPTIONAL_FN_TYPE(authgw_store_del) *del;
     APR_OPTIONAL_FN_TYPE(authgw_stat_add) *stat;
+    APR_OPTIONAL_FN_TYPE(authgw_credcache_check) *cache_check;
+    APR_OPTIONAL_FN_TYPE(authgw_credcache_store) *cache_store;
 } agw_core_api;
 
 /* Retrieves every core function; returns 0, or -1 when mod_authgw_core is

@@ -29,7 +29,23 @@ typedef struct {
     apr_uint64_t *stats;
 } core_conf;
 
+/* Per directory. */
+typedef struct {
+    int cache;             /* AuthGWCredentialCache */
+    apr_int64_t cache_ttl; /* seconds */
+    unsigned int cache_set:1;
+} core_dir;
+
 extern module AP_MODULE_DECLARE_DATA authgw_core_module;
+
+void *core_create_dir(apr_pool_t *p, char *dir);
+void *core_merge_dir(apr_pool_t *p, void *base, void *add);
+const char *core_cmd_credcache(cmd_parms *cmd, void *dc, const char *onoff,
+                               const char *ttl);
+int authgw_credcache_check(request_rec *r, const char *provider,
+                           const char *user, const char *password);
+void authgw_credcache_store(request_rec *r, const char *provider,
+                            const char *user, const char *password);
 
 /* The single configuration: every core directive is global. */
 core_conf *core_get(void);

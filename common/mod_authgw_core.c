@@ -65,6 +65,8 @@ static void core_register_hooks(apr_pool_t *p)
     APR_REGISTER_OPTIONAL_FN(authgw_store_put);
     APR_REGISTER_OPTIONAL_FN(authgw_store_del);
     APR_REGISTER_OPTIONAL_FN(authgw_stat_add);
+    APR_REGISTER_OPTIONAL_FN(authgw_credcache_check);
+    APR_REGISTER_OPTIONAL_FN(authgw_credcache_store);
 }
 
 static const command_rec core_cmds[] = {
@@ -73,13 +75,17 @@ static const command_rec core_cmds[] = {
     AP_INIT_TAKE1("AuthGWStore", core_cmd_store, NULL, RSRC_CONF,
                   "session store: shmcb[:/path(bytes)], redis:host:port or"
                   " memcache:host:port"),
+    AP_INIT_TAKE12("AuthGWCredentialCache", core_cmd_credcache, NULL,
+                   OR_AUTHCFG | RSRC_CONF,
+                   "On [seconds] | Off: remember validated credentials"
+                   " (default Off; 300 s)"),
     { NULL }
 };
 
 AP_DECLARE_MODULE(authgw_core) = {
     STANDARD20_MODULE_STUFF,
-    NULL,                 /* per-directory config: none */
-    NULL,
+    core_create_dir,
+    core_merge_dir,
     core_create_server,
     NULL,                 /* every directive is global: nothing to merge */
     core_cmds,

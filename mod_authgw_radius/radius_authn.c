@@ -122,7 +122,7 @@ static authn_status radius_check_password(request_rec *r, const char *user,
     radius_dir *d = ap_get_module_config(r->per_dir_config, &authgw_radius_module);
     agw_radius_request rq;
     agw_radius_reply reply;
-    const char *server = "-";
+    const char *server = "-", *alias;
     apr_time_t t0 = apr_time_now();
     radius_result res;
 
@@ -160,6 +160,17 @@ static authn_status radius_check_password(request_rec *r, const char *user,
         radius_core.stat(AGW_M_RADIUS, AGW_C_FAILURES, 1);
         return AUTH_DENIED;
     }
+    /* Passcodes are never cached; answers to challenges neither.  The cache
+     * is per provider name, so two <AuthnProviderAlias> realms never share
+     * an entry. */
+    alias = apr_table_get(r->notes, AUTHN_PROVIDER_NAME_NOTE);
+    if (!alias)
+        alias = "radius";
+    if (!d->otp && !rq.state
+        && radius_core.cache_check(r, alias, user, password)) {
+        radius_core.stat(AGW_M_RADIUS, AGW_C_SUCCESSES, 1);
+        return AUTH_GRANTED;
+    }
     rq.user = user;
     rq.user_len = strlen(user);
     rq.password = password;
@@ -186,6 +197,8 @@ static authn_status radius_check_password(request_rec *r, const char *user,
     switch (reply.code) {
     case AGW_RADIUS_ACCESS_ACCEPT:
         note_groups(r, &reply);
+        if (!d->otp && !rq.state)
+            radius_core.cache_store(r, alias, user, password);
         radius_core.stat(AGW_M_RADIUS, AGW_C_SUCCESSES, 1);
         agw_rlog(APLOG_MARK, APLOG_DEBUG, 0, r, AGWNO(40014)
                  "RADIUS server %s accepted user '%s'", server,

@@ -139,7 +139,8 @@ class Request:
 
 
 def reply(req, secret, code=ACCESS_ACCEPT, attrs=(), ma="valid",
-          resp_auth="valid", ident=None, truncate=0, ma_first=True):
+          resp_auth="valid", ident=None, truncate=0, ma_first=True,
+          raw_tail=b"", padding=b""):
     """A reply datagram to ``req``.
 
     ma: "valid" | "none" | "wrong" (16 random-looking bytes) |
@@ -149,6 +150,10 @@ def reply(req, secret, code=ACCESS_ACCEPT, attrs=(), ma="valid",
     ident: identifier to use (default: the request's).
     truncate: drop that many bytes from the end of the datagram while the
         Length field keeps the full length.
+    raw_tail: bytes appended to the attribute area as they are (e.g. a
+        malformed attribute), covered by Length and both authenticators.
+    padding: bytes after the packet, outside its Length (RFC 2865 section
+        3: to be ignored).
     """
     secret = _b(secret)
     other = b"not-" + secret
@@ -159,12 +164,12 @@ def reply(req, secret, code=ACCESS_ACCEPT, attrs=(), ma="valid",
             attrs.insert(0, (MESSAGE_AUTHENTICATOR, b"\0" * 16))
         else:
             attrs.append((MESSAGE_AUTHENTICATOR, b"\0" * 16))
-    body = encode_attributes(attrs)
+    body = encode_attributes(attrs) + _b(raw_tail)
     length = 20 + len(body)
     head = struct.pack("!BBH", code, ident, length)
     if ma != "none":
         # offset of the 16-byte value in the packet
-        at = 22 if ma_first else 20 + len(body) - 16
+        at = 22 if ma_first else 20 + len(body) - len(_b(raw_tail)) - 16
         signing = head + req.authenticator + body
         if ma == "valid":
             mac = hmac.new(secret, signing, hashlib.md5).digest()
@@ -188,7 +193,7 @@ def reply(req, secret, code=ACCESS_ACCEPT, attrs=(), ma="valid",
         auth = bytes(b ^ 0xFF for b in good)
     else:
         raise ValueError("resp_auth=%r" % resp_auth)
-    pkt = head + auth + body
+    pkt = head + auth + body + _b(padding)
     return pkt[:len(pkt) - truncate] if truncate else pkt
 
 
