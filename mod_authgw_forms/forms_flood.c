@@ -50,7 +50,7 @@ int forms_flood_check(request_rec *r)
                  d->flood_limit, r->useragent_ip);
     apr_table_setn(r->err_headers_out, "Retry-After",
                    apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
-                                (minute + 1) * 60 - apr_time_sec(now) + 1));
+                                (minute + 1) * 60 - apr_time_sec(now)));
     forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
     return HTTP_TOO_MANY_REQUESTS;
 }

@@ -18,23 +18,32 @@ APLOG_USE_MODULE(authgw_radius);
 #define OTP_NS "O"
 #define OTP_PURPOSE "authgw otp v1"
 
-/* 1 when this passcode of this user was seen before; remembers it if not.
- * Keyed with the cookie key, so a dump of the store does not reveal which
- * six-digit codes were used. */
-static int otp_replayed(request_rec *r, const char *user, const char *code)
+/* The store key of a passcode of a user: keyed with the cookie key, so a
+ * dump of the store does not reveal which six-digit codes were used, and
+ * with the user name folded to lower case, as directories compare names. */
+static int otp_key(request_rec *r, const char *user, const char *code,
+                   unsigned char mac[32])
 {
     const agw_keyring *kr = radius_core.keyring();
-    char *data = apr_pstrcat(r->pool, user, "\n", code, NULL);
-    unsigned char mac[32], v[4];
-    unsigned int vl = sizeof v;
-
-    if (agw_mac(&kr->k[0], OTP_PURPOSE, data, strlen(data), mac))
-        return 1;
+    char *u = apr_pstrdup(r->pool, user);
+    char *data;
+    int rv;
+    ap_str_tolower(u);
+    data = apr_pstrcat(r->pool, u, "\n", code, NULL);
+    rv = agw_mac(&kr->k[0], OTP_PURPOSE, data, strlen(data), mac);
     memset(data, 0, strlen(data));
-    if (radius_core.get(r->server, OTP_NS, mac, sizeof mac, v, &vl, r->pool)
+    return rv;
+}
+
+/* 1 when this passcode of this user was seen before; remembers it if not. */
+static int otp_replayed(request_rec *r, const unsigned char mac[32])
+{
+    unsigned char v[4];
+    unsigned int vl = sizeof v;
+    if (radius_core.get(r->server, OTP_NS, mac, 32, v, &vl, r->pool)
             == APR_SUCCESS)
         return 1;
-    radius_core.put(r->server, OTP_NS, mac, sizeof mac,
+    radius_core.put(r->server, OTP_NS, mac, 32,
                     apr_time_now() + apr_time_from_sec(RADIUS_OTP_MEMORY),
                     (const unsigned char *)"1", 1, r->pool);
     return 0;
@@ -123,6 +132,7 @@ static authn_status radius_check_password(request_rec *r, const char *user,
     agw_radius_request rq;
     agw_radius_reply reply;
     const char *server = "-", *alias;
+    unsigned char otp_mac[32];
     apr_time_t t0 = apr_time_now();
     radius_result res;
 
@@ -152,7 +162,8 @@ static authn_status radius_check_password(request_rec *r, const char *user,
                  " carries (253 and 128 bytes)", agw_log_item(r->pool, user));
         return AUTH_DENIED;
     }
-    if (d->otp && otp_replayed(r, user, password)) {
+    if (d->otp && (otp_key(r, user, password, otp_mac)
+                   || otp_replayed(r, otp_mac))) {
         agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(40012)
                  "one-time passcode of user '%s' from %s was used before:"
                  " refused without asking RADIUS", agw_log_item(r->pool, user),
@@ -188,6 +199,9 @@ static authn_status radius_check_password(request_rec *r, const char *user,
     radius_core.stat(AGW_M_RADIUS, AGW_C_LATENCY_US,
                      (apr_uint64_t)(apr_time_now() - t0));
     if (res == RADIUS_NO_SERVER) {
+        /* No server checked the passcode: it is not spent. */
+        if (d->otp)
+            radius_core.del(r->server, OTP_NS, otp_mac, sizeof otp_mac, r->pool);
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(40013)
                  "no RADIUS server answered for user '%s'; the logon is"
                  " refused (fail closed)", agw_log_item(r->pool, user));

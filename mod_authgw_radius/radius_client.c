@@ -135,7 +135,7 @@ radius_result radius_exchange(request_rec *r, const radius_dir *d,
                                     (unsigned int)strlen(srv->name), r->pool);
                 return RADIUS_ANSWERED;
             }
-            agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(40005)
+            agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(40005)
                      "RADIUS server %s did not answer in time (%d tries);"
                      " trying the next one", srv->name, srv->retries + 1);
             hold_down(r, d, srv);

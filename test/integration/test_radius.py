@@ -1339,3 +1339,23 @@ def test_credential_cache_never_holds_passcodes(gateway, fakes, backend):
     # the same passcode again: a replay, refused locally, not a cache hit
     assert _basic(httpd, "carol", "123456").status_code == 401
     assert len(_requests_of(fake, "carol")) == 1
+
+
+def test_passcode_not_spent_when_no_server_answered(gateway, fakes, backend):
+    """A passcode that no RADIUS server checked (an outage: 503) is not
+    marked as used: the user can try the same code once the server is back;
+    once it has been checked, it is spent."""
+    fake = fakes(rf.silent)
+    httpd = gateway([(fake.address, 0.5, 0)],
+                    location_extra="AuthGWRadiusOTP On\n    AuthGWRadiusDeadTime 0")
+    httpd.expect_errors(r"AGW\d+")
+    a = Agent(httpd)
+    r = a.logon({"username": "dave", "password": "424242"})
+    assert r.status_code == 503
+    fake.handler = rf.answer(rf.ACCESS_ACCEPT)
+    r = a.logon({"username": "dave", "password": "424242"})
+    assert_logged_on(httpd, a, r)
+    b = Agent(httpd)
+    r = b.logon({"username": "DAVE", "password": "424242"})
+    assert r.status_code == 200 and "incorrect" in r.text, \
+        "a spent passcode must stay spent, whatever the case of the user name"
