@@ -1359,3 +1359,21 @@ def test_passcode_not_spent_when_no_server_answered(gateway, fakes, backend):
     r = b.logon({"username": "DAVE", "password": "424242"})
     assert r.status_code == 200 and "incorrect" in r.text, \
         "a spent passcode must stay spent, whatever the case of the user name"
+
+
+def test_flood_limit_is_lifted_next_minute(gateway, radius, backend):
+    """The limit holds for the rest of the calendar minute (Retry-After says
+    how long) and is lifted after it: the same address logs on again."""
+    httpd = gateway([freeradius_server(radius)], location_extra="AuthGWFloodLimit 1")
+    httpd.expect_errors(r"AGW2\d+")
+    a = Agent(httpd)
+    forms = [a.logon_page("/f") for _ in range(3)]
+    _avoid_minute_boundary()
+    assert_refused_form(a.logon({"username": "alice", "password": "wrong"}, form=forms[0]))
+    r = a.logon({"username": ALICE[0], "password": ALICE[1]}, form=forms[1])
+    assert r.status_code == 429
+    wait = int(r.headers["Retry-After"])
+    assert 1 <= wait <= 60
+    time.sleep(wait + 0.5)
+    r = a.logon({"username": ALICE[0], "password": ALICE[1]}, form=forms[2])
+    assert_logged_on(httpd, a, r, "/f", user="alice")
