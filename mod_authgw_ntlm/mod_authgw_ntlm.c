@@ -1,9 +1,65 @@
-/* mod_authgw_ntlm: loads and registers nothing yet; see docs/architecture.md
- * for what this module will hold. */
-#include <httpd.h>
-#include <http_config.h>
+/* mod_authgw_ntlm: AuthType NTLM, Negotiate and Integrated (401 on an origin
+ * or reverse proxy, 407 on a forward proxy).  Module record, directive table
+ * and hook registration only. */
+#include "ntlm.h"
+
+#include <http_request.h>
+#include <http_log.h>
+
+#include "agw_logno.h"
+
+agw_core_api ntlm_core;
+
+static int ntlm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    if (agw_core_api_get(&ntlm_core)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, AGWNO(30001)
+                     "mod_authgw_ntlm needs mod_authgw_core: add 'LoadModule"
+                     " authgw_core_module .../mod_authgw_core.so' (a2enmod"
+                     " authgw_core)");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+static void ntlm_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_post_config(ntlm_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_authn(ntlm_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_fixups(ntlm_fixups, NULL, NULL, APR_HOOK_FIRST);
+}
+
+#define DIR(name, fn, how, help) \
+    AP_INIT_##how("AuthGW" #name, fn, NULL, OR_AUTHCFG, help)
+
+static const command_rec ntlm_cmds[] = {
+    DIR(NTLMValidator, ntlm_cmd_validator, TAKE1,
+        "who checks NTLM responses: winbind or file:/path (NT-hash file)"),
+    DIR(NTLMAllowV1, ntlm_cmd_allow_v1, FLAG,
+        "On: accept NTLMv1 and NTLM2 session responses (default Off)"),
+    DIR(NTLMDomain, ntlm_cmd_domain, TAKE12,
+        "NetBIOS [DNS] domain names announced in the NTLM challenge"),
+    DIR(Keytab, ntlm_cmd_keytab, TAKE1,
+        "keytab holding the gateway's HTTP/ service keys (Negotiate)"),
+    DIR(KerberosPrincipal, ntlm_cmd_principal, TAKE1,
+        "service principal to accept Negotiate with (default: any in the"
+        " keytab)"),
+    { NULL }
+};
 
 AP_DECLARE_MODULE(authgw_ntlm) = {
     STANDARD20_MODULE_STUFF,
-    NULL, NULL, NULL, NULL, NULL, NULL, AP_MODULE_FLAG_NONE
+    ntlm_create_dir,
+    ntlm_merge_dir,
+    NULL,
+    NULL,
+    ntlm_cmds,
+    ntlm_register_hooks,
+    AP_MODULE_FLAG_NONE
 };

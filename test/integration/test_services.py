@@ -22,7 +22,7 @@ except ImportError:                     # rootdir-relative import (default)
 
 RADIUS_USERS = {"alice": "Al1ce!pass", "bob": "b0b secret"}
 RADIUS_SECRET = "s3cret-testing"
-AD_USER, AD_PASSWORD = "alice", "Al1ce!pass"
+AD_USER, AD_PASSWORD = "carol", "C4rol!pass"
 
 
 # --------------------------------------------------------------------------
@@ -48,16 +48,10 @@ def radius_server():
 
 
 @pytest.fixture(scope="session")
-def samba_ad():
-    with services.SambaAD() as ad:
-        yield ad
-
-
-@pytest.fixture(scope="session")
 def ad_user(samba_ad):
     """A domain user (and a group with it as member)."""
-    samba_ad.add_user(AD_USER, AD_PASSWORD, given_name="Alice",
-                      surname="Liddell", mail_address="alice@gw.test")
+    samba_ad.add_user(AD_USER, AD_PASSWORD, given_name="Carol",
+                      surname="Doe", mail_address="carol@gw.test")
     samba_ad.add_group("gw-users")
     samba_ad.add_member("gw-users", AD_USER)
     return AD_USER
@@ -188,7 +182,7 @@ def test_ad_user_can_kinit(samba_ad, ad_user, tmp_path):
     klist = subprocess.run(["klist", "-c", cc], capture_output=True, text=True,
                            env=samba_ad.krb5_env())
     assert klist.returncode == 0
-    assert "alice@GW.TEST" in klist.stdout
+    assert "carol@GW.TEST" in klist.stdout
     assert "krbtgt/GW.TEST@GW.TEST" in klist.stdout
 
     bad = samba_ad.kinit(ad_user, "wrong-password", str(tmp_path / "cc2"),
@@ -226,16 +220,16 @@ def test_ad_ntlm_auth(samba_ad, ad_user):
 
 
 def test_ad_keytab_export(samba_ad, ad_user, tmp_path):
-    # The gateway's service account and keytab; a user's service ticket for
-    # HTTP/gw.gw.test must decrypt with that keytab.
-    samba_ad.add_user("gwsvc", "Svc!pass-1")
-    samba_ad.add_spn("HTTP/gw.gw.test", "gwsvc")
+    # A service account and keytab; a user's service ticket for
+    # HTTP/svc.gw.test must decrypt with that keytab.
+    samba_ad.add_user("svctest", "Svc!pass-1")
+    samba_ad.add_spn("HTTP/svc.gw.test", "svctest")
     keytab = samba_ad.export_keytab(str(tmp_path / "gw.keytab"),
-                                    "HTTP/gw.gw.test")
+                                    "HTTP/svc.gw.test")
     assert os.stat(keytab).st_mode & 0o777 == 0o644
     cc = str(tmp_path / "cc")
     samba_ad.kinit(ad_user, AD_PASSWORD, cc)
-    res = subprocess.run(["kvno", "-c", cc, "-k", keytab, "HTTP/gw.gw.test"],
+    res = subprocess.run(["kvno", "-c", cc, "-k", keytab, "HTTP/svc.gw.test"],
                          capture_output=True, text=True, env=samba_ad.krb5_env())
     assert res.returncode == 0, res.stderr
     assert "keytab entry valid" in res.stdout

@@ -1,0 +1,282 @@
+/* Who checks an NTLM response: a local NT-hash file, or winbind (an AD
+ * member or DC) through libwbclient. */
+#include "ntlm.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include <apr_file_io.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <http_log.h>
+#include <stdbool.h> /* wbclient.h needs it */
+#include <wbclient.h>
+
+#include "agw_httpd.h"
+#include "agw_ntlm_crypto.h"
+
+APLOG_USE_MODULE(authgw_ntlm);
+
+#define LINE_MAX_LEN 1024
+
+void ntlm_domain_names(request_rec *r, const ntlm_dir *d, const char **nb,
+                       const char **dns)
+{
+    *nb = d->nb_domain ? d->nb_domain : "WORKGROUP";
+    *dns = d->dns_domain ? d->dns_domain : "";
+    if (!d->nb_domain && d->validator == NTLM_VALIDATOR_WINBIND) {
+        struct wbcContext *ctx = wbcCtxCreate();
+        struct wbcInterfaceDetails *det = NULL;
+        if (ctx && WBC_ERROR_IS_OK(wbcCtxInterfaceDetails(ctx, &det)) && det) {
+            if (det->netbios_domain && *det->netbios_domain)
+                *nb = apr_pstrdup(r->pool, det->netbios_domain);
+            if (!d->dns_domain && det->dns_domain)
+                *dns = apr_pstrdup(r->pool, det->dns_domain);
+        }
+        if (det)
+            wbcFreeMemory(det);
+        if (ctx)
+            wbcCtxFree(ctx);
+    }
+    if (!**dns)
+        *dns = apr_pstrcat(r->pool, *nb, NULL);
+    /* DNS names are lower case by convention. */
+    {
+        char *l = apr_pstrdup(r->pool, *dns);
+        ap_str_tolower(l);
+        *dns = l;
+    }
+}
+
+static int unhex(const char *s, unsigned char out[AGW_NTLM_KEY_LEN])
+{
+    int i;
+    for (i = 0; i < AGW_NTLM_KEY_LEN; i++) {
+        int hi = s[2 * i], lo = hi ? s[2 * i + 1] : 0;
+        if (!apr_isxdigit(hi) || !apr_isxdigit(lo))
+            return -1;
+        hi = apr_isdigit(hi) ? hi - '0' : apr_tolower(hi) - 'a' + 10;
+        lo = apr_isdigit(lo) ? lo - '0' : apr_tolower(lo) - 'a' + 10;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return s[2 * AGW_NTLM_KEY_LEN] ? -1 : 0;
+}
+
+/* Finds the user's line: "user:hex" fits any domain, "DOMAIN\user:hex" only
+ * that domain (names compared without regard to ASCII case).  Returns 1 and
+ * the hash and the name as written, 0 when absent, -1 when the file cannot
+ * be read. */
+static int file_lookup(request_rec *r, const char *path, const char *user,
+                       const char *domain, unsigned char hash[AGW_NTLM_KEY_LEN],
+                       const char **name, const char **why)
+{
+    apr_file_t *f;
+    char line[LINE_MAX_LEN];
+    apr_status_t rv;
+    int lineno = 0, found = 0;
+
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, r->pool);
+    if (rv != APR_SUCCESS) {
+        *why = apr_psprintf(r->pool, "cannot open the NT-hash file %s: %pm",
+                            path, &rv);
+        return -1;
+    }
+    while (!found && apr_file_gets(line, sizeof line, f) == APR_SUCCESS) {
+        char *colon, *bs, *u, *end = line + strlen(line);
+        lineno++;
+        while (end > line && (end[-1] == '\n' || end[-1] == '\r'))
+            *--end = '\0';
+        if (!*line || *line == '#')
+            continue;
+        colon = strrchr(line, ':');
+        if (!colon || unhex(colon + 1, hash)) {
+            agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(30016)
+                     "%s line %d is not 'user:32 hex digits' or"
+                     " 'DOMAIN\\user:32 hex digits': skipped", path, lineno);
+            continue;
+        }
+        *colon = '\0';
+        bs = strchr(line, '\\');
+        u = bs ? bs + 1 : line;
+        if (strcasecmp(u, user))
+            continue;
+        if (bs) {
+            *bs = '\0';
+            if (strcasecmp(line, domain))
+                continue;
+            *bs = '\\';
+        }
+        *name = apr_pstrdup(r->pool, line);
+        found = 1;
+    }
+    memset(line, 0, sizeof line);
+    apr_file_close(f);
+    if (!found)
+        memset(hash, 0, AGW_NTLM_KEY_LEN);
+    return found;
+}
+
+static ntlm_vresult map_status(agw_ntlm_auth_status st, const char **why)
+{
+    switch (st) {
+    case AGW_NTLM_AUTH_OK:
+        return NTLM_V_OK;
+    case AGW_NTLM_AUTH_WRONG:
+        return NTLM_V_WRONG;
+    case AGW_NTLM_AUTH_CRYPTO:
+        *why = "the crypto library failed";
+        return NTLM_V_ERROR;
+    default:
+        *why = agw_ntlm_auth_reason(st);
+        return NTLM_V_REFUSED;
+    }
+}
+
+static ntlm_vresult validate_file(request_rec *r, const ntlm_dir *d,
+                                  const ntlm_vin *in, const char **user,
+                                  const char **why)
+{
+    unsigned char hash[AGW_NTLM_KEY_LEN];
+    agw_ntlm_server_in si;
+    agw_ntlm_server_out so;
+    agw_ntlm_auth_status st;
+    const char *domains[3];
+    int found, i;
+
+    found = file_lookup(r, d->hash_file, in->auth->user, in->auth->domain,
+                        hash, user, why);
+    if (found < 0)
+        return NTLM_V_ERROR;
+    if (!found)
+        return NTLM_V_UNKNOWN;
+    memset(&si, 0, sizeof si);
+    si.negotiate = in->negotiate;
+    si.negotiate_len = in->negotiate_len;
+    si.challenge = in->challenge;
+    si.challenge_len = in->challenge_len;
+    si.authenticate = in->authenticate;
+    si.authenticate_len = in->authenticate_len;
+    si.auth = in->auth;
+    si.resp = in->resp;
+    si.server_chal = in->server_chal;
+    si.nt_hash = hash;
+    si.allow_v1 = d->allow_v1;
+    /* NTOWFv2 salts with the domain as the client spelt it; like Samba, try
+     * it upper-cased and empty as well. */
+    domains[0] = in->auth->domain;
+    domains[1] = apr_pstrdup(r->pool, in->auth->domain);
+    ap_str_toupper((char *)domains[1]);
+    domains[2] = "";
+    st = AGW_NTLM_AUTH_WRONG;
+    for (i = 0; i < 3 && st == AGW_NTLM_AUTH_WRONG; i++) {
+        if (i > 0 && (in->resp->kind != AGW_NTLM_RESP_V2
+                      || !strcmp(domains[i], domains[i - 1])))
+            continue;
+        si.user = in->auth->user;
+        si.domain = domains[i];
+        st = agw_ntlm_server_verify(&si, &so);
+    }
+    memset(hash, 0, sizeof hash);
+    memset(&so, 0, sizeof so);
+    return map_status(st, why);
+}
+
+static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
+                                     const ntlm_vin *in, const char **user,
+                                     const char **why)
+{
+    struct wbcContext *ctx;
+    struct wbcAuthUserParams p;
+    struct wbcAuthUserInfo *info = NULL;
+    struct wbcAuthErrorInfo *err = NULL;
+    const agw_ntlm_authenticate *a = in->auth;
+    const agw_ntlm_resp *resp = in->resp;
+    ntlm_vresult res;
+    wbcErr e;
+
+    if (resp->kind != AGW_NTLM_RESP_V2 && !d->allow_v1) {
+        *why = agw_ntlm_auth_reason(AGW_NTLM_AUTH_V1_REFUSED);
+        return NTLM_V_REFUSED;
+    }
+    ctx = wbcCtxCreate();
+    if (!ctx) {
+        *why = "out of memory for a winbind context";
+        return NTLM_V_ERROR;
+    }
+    memset(&p, 0, sizeof p);
+    p.account_name = a->user;
+    p.domain_name = a->domain;
+    p.workstation_name = a->workstation;
+    p.parameter_control = WBC_MSV1_0_ALLOW_WORKSTATION_TRUST_ACCOUNT
+        | WBC_MSV1_0_ALLOW_SERVER_TRUST_ACCOUNT;
+    p.level = WBC_AUTH_USER_LEVEL_RESPONSE;
+    memcpy(p.password.response.challenge, in->server_chal, 8);
+    p.password.response.nt_length = (uint32_t)a->nt.len;
+    p.password.response.nt_data = apr_pmemdup(r->pool, a->nt.p ? a->nt.p
+                                              : (const unsigned char *)"",
+                                              a->nt.len + 1);
+    p.password.response.lm_length = (uint32_t)a->lm.len;
+    p.password.response.lm_data = apr_pmemdup(r->pool, a->lm.p ? a->lm.p
+                                              : (const unsigned char *)"",
+                                              a->lm.len + 1);
+    e = wbcCtxAuthenticateUserEx(ctx, &p, &info, &err);
+    if (e == WBC_ERR_SUCCESS && info) {
+        res = NTLM_V_OK;
+        *user = apr_psprintf(r->pool, "%s\\%s", info->domain_name,
+                             info->account_name);
+        /* A MIC announced by the client is checked with the session key
+         * winbind derived. */
+        if (resp->kind == AGW_NTLM_RESP_V2 && resp->av.has_flags
+            && (resp->av.flags & AGW_NTLM_AVF_MIC)) {
+            unsigned char kx[AGW_NTLM_KEY_LEN], ex[AGW_NTLM_KEY_LEN];
+            if (agw_ntlm_kxkey(resp->kind, a->flags, info->user_session_key,
+                               in->server_chal, &a->lm, kx)
+                || agw_ntlm_exported_key(a->flags, kx, &a->session_key, ex)
+                || !agw_ntlm_mic_verify(ex, in->negotiate, in->negotiate_len,
+                                        in->challenge, in->challenge_len,
+                                        in->authenticate,
+                                        in->authenticate_len)) {
+                res = NTLM_V_REFUSED;
+                *why = agw_ntlm_auth_reason(AGW_NTLM_AUTH_BAD_MIC);
+            }
+            memset(kx, 0, sizeof kx);
+            memset(ex, 0, sizeof ex);
+        }
+        memset(info->user_session_key, 0, sizeof info->user_session_key);
+        memset(info->lm_session_key, 0, sizeof info->lm_session_key);
+    }
+    else if (e == WBC_ERR_AUTH_ERROR) {
+        const char *nt = err && err->nt_string ? err->nt_string : "";
+        res = strstr(nt, "NO_SUCH_USER") ? NTLM_V_UNKNOWN
+            : strstr(nt, "WRONG_PASSWORD") ? NTLM_V_WRONG : NTLM_V_REFUSED;
+        *why = apr_pstrdup(r->pool, *nt ? nt : "refused by winbind");
+    }
+    else {
+        res = NTLM_V_ERROR;
+        *why = apr_psprintf(r->pool, "winbind: %s%s%s", wbcErrorString(e),
+                            err && err->display_string ? ": " : "",
+                            err && err->display_string ? err->display_string
+                                                       : "");
+    }
+    if (info)
+        wbcFreeMemory(info);
+    if (err)
+        wbcFreeMemory(err);
+    wbcCtxFree(ctx);
+    return res;
+}
+
+ntlm_vresult ntlm_validate(request_rec *r, const ntlm_dir *d,
+                           const ntlm_vin *in, const char **user,
+                           const char **why)
+{
+    switch (d->validator) {
+    case NTLM_VALIDATOR_FILE:
+        return validate_file(r, d, in, user, why);
+    case NTLM_VALIDATOR_WINBIND:
+        return validate_winbind(r, d, in, user, why);
+    default:
+        *why = "no AuthGWNTLMValidator for this location";
+        return NTLM_V_ERROR;
+    }
+}

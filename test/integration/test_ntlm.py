@@ -1,0 +1,702 @@
+"""mod_authgw_ntlm: AuthType NTLM / Negotiate / Integrated against real
+clients (curl, a small NTLM client written here, requests-ntlm), with the
+NT-hash file validator, winbind (a real Samba AD DC) and Kerberos (Samba's
+KDC), as an origin/reverse proxy (401) and as a forward proxy (407, CONNECT).
+"""
+
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import time
+
+import pytest
+
+import harness
+from harness import header
+
+MODULES = ("core", "ntlm", "proxy_connect")
+TOOL = os.path.join(harness.REPO, "mod_authgw_ntlm", "authgw-ntlm-passwd")
+USERS = {"alice": "Al1ce-Ntlm!", "bob": "B0b-Ntlm!"}
+AD_USERS = {"alice": "Al1ce!pass-AD", "bob": "B0b!pass-AD"}
+
+
+# ---------------------------------------------------------------------------
+# NT hashes and a small NTLM client (so tests control every byte)
+# ---------------------------------------------------------------------------
+
+def nt_hash(password):
+    """MD4(UTF-16LE(password)) through openssl's legacy provider (hashlib
+    refuses MD4 under OpenSSL 3)."""
+    out = subprocess.run(["openssl", "dgst", "-md4", "-provider", "legacy",
+                          "-provider", "default", "-r"],
+                         input=password.encode("utf-16-le"),
+                         capture_output=True, check=True).stdout
+    return bytes.fromhex(out.split()[0].decode())
+
+
+def _des_block(key7, data):
+    bits = int.from_bytes(key7, "big")
+    key8 = bytes((((bits >> (49 - 7 * i)) & 0x7F) << 1) for i in range(8))
+    out = subprocess.run(["openssl", "enc", "-des-ecb", "-nopad", "-provider",
+                          "legacy", "-provider", "default", "-K", key8.hex()],
+                         input=data, capture_output=True, check=True).stdout
+    return out[:8]
+
+
+def desl(key16, data8):
+    k = key16 + b"\0" * 5
+    return b"".join(_des_block(k[i:i + 7], data8) for i in (0, 7, 14))
+
+
+F_UNICODE, F_REQ_TARGET, F_NTLM = 0x1, 0x4, 0x200
+F_ALWAYS_SIGN, F_ESS, F_TARGET_INFO = 0x8000, 0x80000, 0x800000
+F_128, F_56 = 0x20000000, 0x80000000
+FLAGS = (F_UNICODE | F_REQ_TARGET | F_NTLM | F_ALWAYS_SIGN | F_ESS
+         | F_TARGET_INFO | F_128 | F_56)
+
+
+def type1(flags=FLAGS):
+    return b"NTLMSSP\0" + struct.pack("<II", 1, flags) + b"\0" * 16
+
+
+def parse_type2(msg):
+    assert msg[:8] == b"NTLMSSP\0" and struct.unpack("<I", msg[8:12])[0] == 2
+    flags = struct.unpack("<I", msg[20:24])[0]
+    chal = msg[24:32]
+    tlen, _, toff = struct.unpack("<HHI", msg[40:48])
+    ti = msg[toff:toff + tlen]
+    avs, i = {}, 0
+    while i + 4 <= len(ti):
+        aid, alen = struct.unpack("<HH", ti[i:i + 4])
+        if aid == 0:
+            break
+        avs[aid] = ti[i + 4:i + 4 + alen]
+        i += 4 + alen
+    return flags, chal, ti, avs
+
+
+def type3(chal, ti, user, domain, password=None, nthash=None, v1=False,
+          anonymous=False, flags=FLAGS):
+    h = nthash or (nt_hash(password) if password is not None else b"")
+    cc = os.urandom(8)
+    if anonymous:
+        lm, nt = b"\0", b""
+    elif v1:
+        flags &= ~F_ESS
+        nt = desl(h, chal)
+        lm = nt
+    else:
+        k2 = hmac.new(h, (user.upper() + domain).encode("utf-16-le"), "md5").digest()
+        ts = struct.pack("<Q", int((time.time() + 11644473600) * 10**7))
+        blob = b"\x01\x01" + b"\0" * 6 + ts + cc + b"\0" * 4 + ti + b"\0" * 4
+        proof = hmac.new(k2, chal + blob, "md5").digest()
+        nt = proof + blob
+        lm = hmac.new(k2, chal + cc, "md5").digest() + cc
+    fields = [lm, nt, domain.encode("utf-16-le"), user.encode("utf-16-le"),
+              "WS".encode("utf-16-le"), b""]
+    off, head, payload = 64, b"", b""
+    for f in fields:
+        head += struct.pack("<HHI", len(f), len(f), off + len(payload))
+        payload += f
+    return (b"NTLMSSP\0" + struct.pack("<I", 3) + head
+            + struct.pack("<I", flags) + payload)
+
+
+def b64(b):
+    return base64.b64encode(b).decode()
+
+
+class Client:
+    """One TCP connection to the gateway (http.client)."""
+
+    def __init__(self, port, proxy=False, scheme="NTLM", target=None):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        self.proxy = proxy
+        self.scheme = scheme
+        self.target = target or "/"
+        self.in_h = "Proxy-Authorization" if proxy else "Authorization"
+        self.out_h = "Proxy-Authenticate" if proxy else "WWW-Authenticate"
+        self.sock = None
+
+    def get(self, token=None, headers=None, raw_header=None):
+        h = dict(headers or {})
+        if raw_header is not None:
+            h[self.in_h] = raw_header
+        elif token is not None:
+            h[self.in_h] = "%s %s" % (self.scheme, b64(token))
+        self.conn.request("GET", self.target, headers=h)
+        r = self.conn.getresponse()
+        r.body = r.read()
+        if self.sock is None:
+            self.sock = self.conn.sock
+        return r
+
+    def same_socket(self):
+        return self.conn.sock is not None and self.conn.sock is self.sock
+
+    def challenge(self, r):
+        vals = [v for k, v in r.getheaders() if k.lower() == self.out_h.lower()]
+        assert len(vals) == 1, vals
+        scheme, tok = vals[0].split(" ", 1)
+        assert scheme == self.scheme
+        return parse_type2(base64.b64decode(tok))
+
+    def logon(self, user, password=None, domain="", **kw):
+        r = self.get(type1())
+        assert r.status == (407 if self.proxy else 401), (r.status, r.body)
+        _, chal, ti, _ = self.challenge(r)
+        return self.get(type3(chal, ti, user, domain, password, **kw))
+
+    def close(self):
+        self.conn.close()
+
+
+def view(r):
+    assert r.status == 200, (r.status, r.body[:300])
+    return json.loads(r.body)
+
+
+def curl(*args, env=None):
+    """curl; returns (status, body, num_connects, stderr)."""
+    p = subprocess.run(["curl", "-sS", "-v", "--max-time", "15",
+                        "-w", "\n%{http_code} %{num_connects}"] + list(args),
+                       capture_output=True, text=True, env=env, timeout=30)
+    body, _, tail = p.stdout.rpartition("\n")
+    code, conns = tail.split()
+    return int(code), body, int(conns), p.stderr
+
+
+# ---------------------------------------------------------------------------
+# fixtures
+# ---------------------------------------------------------------------------
+
+def hash_file(path, users, domain_users=None):
+    """Writes an NT-hash file with the authgw-ntlm-passwd tool."""
+    first = True
+    for u, pw in list(users.items()) + list((domain_users or {}).items()):
+        args = [TOOL] + (["-c"] if first else []) + ["-i", path, u]
+        subprocess.run(args, input=pw + "\n", text=True, check=True)
+        first = False
+    os.chmod(path, 0o644)
+    return path
+
+
+@pytest.fixture
+def nthashes():
+    d = harness.new_dir("nthash")
+    path = hash_file(os.path.join(d, "nthash"), USERS,
+                     {"GW\\carol": "C4rol-Ntlm!"})
+    yield path
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def ntlm_conf(backend_port, validator, auth_type="NTLM", extra=""):
+    return """
+<Location />
+    AuthType {auth_type}
+    AuthName "gw"
+    AuthGWNTLMValidator {validator}
+    AuthGWNTLMDomain GW gw.test
+    {extra}
+    Require valid-user
+    ProxyPass http://127.0.0.1:{bport}/
+    RequestHeader set X-Remote-User "expr=%{REMOTE_USER}"
+</Location>
+""".replace("{auth_type}", auth_type).replace("{validator}", validator) \
+   .replace("{extra}", extra).replace("{bport}", str(backend_port))
+
+
+def proxy_conf(validator, connect_ports, extra=""):
+    return """
+ProxyRequests On
+AllowCONNECT {ports}
+<Proxy "*">
+    AuthType NTLM
+    AuthName "proxy"
+    AuthGWNTLMValidator {validator}
+    {extra}
+    Require valid-user
+    RequestHeader set X-Remote-User "expr=%{REMOTE_USER}"
+</Proxy>
+""".replace("{validator}", validator).replace("{extra}", extra) \
+   .replace("{ports}", " ".join(str(p) for p in connect_ports))
+
+
+@pytest.fixture
+def gw(make_httpd, backend, nthashes):
+    def factory(validator=None, auth_type="NTLM", extra="", modules=MODULES):
+        h = make_httpd(ntlm_conf(backend.port, validator or "file:" + nthashes,
+                                 auth_type, extra), modules=modules)
+        h.forbid_in_log(*USERS.values(), *AD_USERS.values())
+        return h
+    return factory
+
+
+# ---------------------------------------------------------------------------
+# NT-hash file validator
+# ---------------------------------------------------------------------------
+
+def test_no_credentials_challenges(gw):
+    h = gw()
+    c = Client(h.port)
+    r = c.get()
+    assert r.status == 401
+    assert r.getheader("WWW-Authenticate") == "NTLM"
+    # the 401 keeps the connection
+    r = c.get(type1())
+    assert r.status == 401 and c.same_socket()
+    flags, chal, ti, avs = c.challenge(r)
+    assert len(chal) == 8 and flags & F_TARGET_INFO
+    assert avs[2].decode("utf-16-le") == "GW"          # NbDomainName
+    assert avs[4].decode("utf-16-le") == "gw.test"     # DnsDomainName
+    assert 1 in avs and 3 in avs and 7 in avs          # computer names, time
+    # a fresh challenge every time
+    r2 = c.get(type1())
+    assert c.challenge(r2)[1] != chal
+
+
+def test_curl_right_password(gw, backend):
+    h = gw()
+    code, body, conns, err = curl("--ntlm", "-u", "alice:" + USERS["alice"],
+                                  h.url("/app"))
+    assert code == 200, err
+    v = json.loads(body)
+    assert header(v, "X-Remote-User") == "alice"
+    assert header(v, "Authorization") is None
+    assert conns == 1, err   # the whole handshake on one TCP connection
+
+
+@pytest.mark.parametrize("user,pw", [("alice", "wrong"), ("nobody", "x"),
+                                     ("bob", USERS["alice"])])
+def test_curl_wrong_password_or_user(gw, user, pw):
+    h = gw()
+    code, body, _, err = curl("--ntlm", "-u", "%s:%s" % (user, pw), h.url("/"))
+    assert code == 401, err
+    assert "failed NTLM logon" in h.error_log()
+
+
+def test_domain_line_needs_its_domain(gw):
+    h = gw()
+    c = Client(h.port)
+    assert view(c.logon("carol", "C4rol-Ntlm!", domain="GW"))
+    c2 = Client(h.port)
+    assert c2.logon("carol", "C4rol-Ntlm!", domain="OTHER").status == 401
+
+
+def test_tool_replaces_a_line(tmp_path):
+    p = str(tmp_path / "h")
+    hash_file(p, {"alice": "one", "bob": "two"})
+    subprocess.run([TOOL, "-i", p, "ALICE"], input="three\n", text=True,
+                   check=True)
+    lines = open(p).read().splitlines()
+    assert len(lines) == 2
+    assert "ALICE:" + nt_hash("three").hex() in lines
+    assert "bob:" + nt_hash("two").hex() in lines
+
+
+def test_connection_stays_authenticated_and_identities_apart(gw):
+    h = gw()
+    a, b = Client(h.port), Client(h.port)
+    assert header(view(a.logon("alice", USERS["alice"])), "X-Remote-User") == "alice"
+    assert header(view(b.logon("bob", USERS["bob"])), "X-Remote-User") == "bob"
+    for _ in range(2):
+        assert header(view(a.get()), "X-Remote-User") == "alice"
+        assert header(view(b.get()), "X-Remote-User") == "bob"
+    assert a.same_socket() and b.same_socket()
+    # a new connection knows nobody
+    assert Client(h.port).get().status == 401
+    # different credentials on a's connection re-run the handshake
+    assert a.get(raw_header="Basic YWxpY2U6eA==").status == 401
+    assert a.get().status == 401
+    assert header(view(a.logon("bob", USERS["bob"])), "X-Remote-User") == "bob"
+
+
+def test_subrequest_uses_the_logon(gw):
+    """mod_dir's subrequest for index.html sees the same (already used)
+    AUTHENTICATE: it must take the main request's user, not re-check it."""
+    h = gw(extra="")
+    h.stop()
+    h.write_conf(h.conf_body + """
+Alias /files/ "{docroot}/"
+<Location /files/>
+    ProxyPass !
+    AuthType NTLM
+    AuthGWNTLMValidator file:%s
+    Require valid-user
+</Location>
+<Files "index.html">
+    AuthName "another realm: the subrequest's configuration differs"
+</Files>
+""" % h.conf_body.split("file:")[1].split()[0])
+    h.start()
+    c = Client(h.port, target="/files/")
+    r = c.logon("alice", USERS["alice"])
+    assert r.status == 200 and b"docroot" in r.body, (r.status, r.body[:200])
+    r = c.get()
+    assert r.status == 200 and b"docroot" in r.body
+
+
+def test_type3_without_challenge_and_replay(gw):
+    h = gw()
+    c = Client(h.port)
+    r = c.get(type1())
+    _, chal, ti, _ = c.challenge(r)
+    t3 = type3(chal, ti, "alice", "", USERS["alice"])
+    fresh = Client(h.port)
+    r = fresh.get(t3)                 # another connection: no challenge
+    assert r.status == 401 and r.getheader("WWW-Authenticate") == "NTLM"
+    assert view(c.get(t3))            # the right connection
+    assert c.get(t3).status == 401    # the challenge is used once
+    assert "without a pending CHALLENGE" in h.error_log()
+
+
+def test_ntlmv1_refused_by_default_allowed_on_demand(gw):
+    h = gw()
+    assert Client(h.port).logon("alice", USERS["alice"], v1=True).status == 401
+    assert "NTLMv1" in h.error_log() or "v1" in h.error_log()
+    h2 = gw(extra="AuthGWNTLMAllowV1 On")
+    assert view(Client(h2.port).logon("alice", USERS["alice"], v1=True))
+
+
+def test_anonymous_refused(gw):
+    h = gw()
+    assert Client(h.port).logon("", anonymous=True).status == 401
+    assert "anonymous NTLM logon" in h.error_log()
+
+
+MALFORMED = [
+    ("NTLM !!!notbase64", 400),
+    ("NTLM TlRMTVNTUAABAAAA", 400),                          # truncated
+    ("NTLM " + b64(b"NOTNTLM\0" + b"\0" * 40), 400),
+    ("NTLM " + b64(b"NTLMSSP\0\x02\0\0\0" + b"\0" * 40), 400),  # type 2
+    ("NTLM " + b64(b"NTLMSSP\0\x01\0\0\0" + b"\0" * 4 + b"\xff" * 20), 400),
+    ("NTLM " + "QUFB" * 5000, 400),                          # too long
+    ("NTLM", 401),
+    ("Basic YWxpY2U6QWwxY2UtTnRsbSE=", 401),
+]
+
+
+def test_malformed_tokens(gw):
+    h = gw()
+    for value, status in MALFORMED:
+        c = Client(h.port)
+        r = c.get(raw_header=value)
+        assert r.status == status, value
+        c.close()
+    # every child still serves
+    assert view(Client(h.port).logon("alice", USERS["alice"]))
+
+
+def test_malformed_type3_after_challenge(gw):
+    h = gw()
+    c = Client(h.port)
+    c.get(type1())
+    t3 = bytearray(type3(b"\0" * 8, b"\0\0\0\0", "alice", "", "x"))
+    t3[20:24] = struct.pack("<I", 0xFFFF0000)   # NT response offset far out
+    assert c.get(bytes(t3)).status == 400
+    assert "malformed NTLM AUTHENTICATE" in h.error_log()
+
+
+def test_integrated_offers_both(gw):
+    h = gw(auth_type="Integrated")
+    c = Client(h.port)
+    r = c.get()
+    assert r.status == 401
+    assert [v for k, v in r.getheaders() if k == "WWW-Authenticate"] == \
+        ["Negotiate", "NTLM"]
+    # raw NTLMSSP inside Negotiate is NTLM under the Negotiate name
+    n = Client(h.port, scheme="Negotiate")
+    assert header(view(n.logon("alice", USERS["alice"])), "X-Remote-User") == "alice"
+    assert header(view(n.get()), "X-Remote-User") == "alice"   # connection-bound
+
+
+def test_http10_keepalive(gw):
+    h = gw()
+    s = socket.create_connection(("127.0.0.1", h.port), timeout=10)
+    req = ("GET / HTTP/1.0\r\nHost: x\r\nConnection: Keep-Alive\r\n"
+           "Authorization: NTLM %s\r\n\r\n" % b64(type1()))
+    s.sendall(req.encode())
+    head = read_response(s)
+    assert head.startswith("HTTP/1.1 401") and "Keep-Alive" in head
+    s.close()
+
+
+def read_response(s):
+    """Reads one response (headers + Content-Length body); returns headers."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    text = head.decode("latin-1")
+    n = 0
+    for line in text.split("\r\n"):
+        if line.lower().startswith("content-length:"):
+            n = int(line.split(":")[1])
+    while len(body) < n:
+        body += s.recv(4096)
+    return text
+
+
+def test_requests_ntlm(gw, tmp_path):
+    if subprocess.run(["/usr/bin/python3", "-c", "import requests_ntlm"],
+                      capture_output=True).returncode:
+        pytest.skip("python3-requests-ntlm is not installed")
+    h = gw()
+    conf = tmp_path / "openssl.cnf"
+    conf.write_text("openssl_conf = init\n[init]\nproviders = prov\n"
+                    "[prov]\ndefault = d\nlegacy = l\n[d]\nactivate = 1\n"
+                    "[l]\nactivate = 1\n")
+    script = ("import requests, requests_ntlm, sys\n"
+              "r = requests.get(sys.argv[1], auth=requests_ntlm.HttpNtlmAuth("
+              "'alice', sys.argv[2]))\n"
+              "print(r.status_code); print(r.text)\n")
+    p = subprocess.run(["/usr/bin/python3", "-c", script, h.url("/"),
+                        USERS["alice"]], capture_output=True, text=True,
+                       env=dict(os.environ, OPENSSL_CONF=str(conf)), timeout=30)
+    code, _, body = p.stdout.partition("\n")
+    assert code == "200", p.stderr
+    assert header(json.loads(body), "X-Remote-User") == "alice"
+
+
+# ---------------------------------------------------------------------------
+# forward proxy: 407, CONNECT
+# ---------------------------------------------------------------------------
+
+@pytest.fixture
+def tls_port():
+    """A plain TCP echo on loopback standing for a TLS server behind
+    CONNECT."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    import threading
+
+    def serve():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            with c:
+                try:
+                    data = c.recv(1024)
+                    c.sendall(b"ECHO:" + data)
+                except OSError:
+                    pass
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    yield srv.getsockname()[1]
+    srv.close()
+
+
+@pytest.fixture
+def proxy(make_httpd, nthashes, tls_port, backend):
+    h = make_httpd(proxy_conf("file:" + nthashes, [tls_port, backend.port]),
+                   modules=MODULES)
+    h.forbid_in_log(*USERS.values())
+    return h
+
+
+def test_proxy_curl(proxy, backend):
+    code, body, conns, err = curl(
+        "--proxy-ntlm", "-U", "alice:" + USERS["alice"],
+        "-x", "http://127.0.0.1:%d" % proxy.port,
+        "http://127.0.0.1:%d/x" % backend.port)
+    assert code == 200, err
+    v = json.loads(body)
+    assert header(v, "Proxy-Authorization") is None
+    assert header(v, "X-Remote-User") == "alice"
+    assert conns == 1, err
+
+
+def test_proxy_no_credentials_407(proxy, backend):
+    c = Client(proxy.port, proxy=True,
+               target="http://127.0.0.1:%d/" % backend.port)
+    r = c.get()
+    assert r.status == 407 and r.getheader("Proxy-Authenticate") == "NTLM"
+    assert r.getheader("WWW-Authenticate") is None
+    assert c.logon("alice", "wrong").status == 407
+    assert not backend.paths()
+
+
+def test_proxy_connect_curl(proxy, backend):
+    """curl --proxytunnel: CONNECT with the NTLM legs, then plain HTTP to
+    the backend through the tunnel."""
+    code, body, conns, err = curl(
+        "--proxy-ntlm", "-U", "alice:" + USERS["alice"], "--proxytunnel",
+        "-x", "http://127.0.0.1:%d" % proxy.port,
+        "http://127.0.0.1:%d/tunnelled" % backend.port)
+    assert "CONNECT tunnel established, response 200" in err, err
+    assert code == 200, err
+    v = json.loads(body)
+    assert v["path"] == "/tunnelled"
+    assert header(v, "Proxy-Authorization") is None
+    assert conns == 1, err
+
+
+def test_proxy_connect_raw_capture_shape(proxy, tls_port):
+    """The capture: HTTP/1.0 CONNECT, Proxy-Connection: Keep-Alive."""
+    base = ("CONNECT 127.0.0.1:%d HTTP/1.0\r\nUser-Agent: Mozilla/4.0 "
+            "(compatible; MSIE 5.5; Win32)\r\nProxy-Connection: Keep-Alive\r\n"
+            "Pragma: no-cache\r\n" % tls_port)
+    s = socket.create_connection(("127.0.0.1", proxy.port), timeout=10)
+    s.sendall((base + "\r\n").encode())
+    head = read_response(s)
+    assert head.startswith("HTTP/1.1 407"), head
+    assert "Proxy-Authenticate: NTLM" in head
+    s.close()
+    s = socket.create_connection(("127.0.0.1", proxy.port), timeout=10)
+    s.sendall((base + "Proxy-Authorization: NTLM %s\r\n\r\n"
+               % b64(type1())).encode())
+    head = read_response(s)
+    assert head.startswith("HTTP/1.1 407"), head
+    tok = [l.split(" ", 2)[2] for l in head.split("\r\n")
+           if l.lower().startswith("proxy-authenticate: ntlm ")]
+    assert tok, head
+    assert "connection: close" not in head.lower()
+    _, chal, ti, _ = parse_type2(base64.b64decode(tok[0]))
+    # same connection: the third leg, then the tunnel
+    s.sendall((base + "Proxy-Authorization: NTLM %s\r\n\r\n"
+               % b64(type3(chal, ti, "alice", "", USERS["alice"]))).encode())
+    head = read_response(s)
+    assert head.startswith("HTTP/1.0 200") or head.startswith("HTTP/1.1 200"), head
+    s.sendall(b"hello")
+    assert s.recv(100) == b"ECHO:hello"
+    s.close()
+
+
+# ---------------------------------------------------------------------------
+# Samba AD: winbind and Kerberos
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def samba_ad(samba_ad):
+    """The suite's one Samba AD (conftest.py), with this file's users and the
+    gateway's service account for HTTP/gw.gw.test."""
+    for u, pw in AD_USERS.items():
+        samba_ad.add_user(u, pw)
+    samba_ad.add_user("gwsvc", "Gw-Svc!pass-1")
+    samba_ad.add_spn("HTTP/gw.gw.test", "gwsvc")
+    return samba_ad
+
+
+def test_winbind_curl(gw, samba_ad):
+    h = gw(validator="winbind", extra="")
+    code, body, conns, err = curl("--ntlm", "-u",
+                                  "GW\\alice:" + AD_USERS["alice"], h.url("/"))
+    assert code == 200, err + h.error_log()[-2000:]
+    assert header(json.loads(body), "X-Remote-User").lower() == "gw\\alice"
+    code, _, _, err = curl("--ntlm", "-u", "GW\\alice:wrong", h.url("/"))
+    assert code == 401
+    code, _, _, err = curl("--ntlm", "-u", "GW\\nobody:wrong", h.url("/"))
+    assert code == 401
+
+
+def test_winbind_two_users(gw, samba_ad):
+    h = gw(validator="winbind")
+    a, b = Client(h.port), Client(h.port)
+    assert header(view(a.logon("alice", AD_USERS["alice"], domain="GW")),
+                  "X-Remote-User").lower() == "gw\\alice"
+    assert header(view(b.logon("bob", AD_USERS["bob"], domain="GW")),
+                  "X-Remote-User").lower() == "gw\\bob"
+    assert header(view(a.get()), "X-Remote-User").lower() == "gw\\alice"
+
+
+def test_negotiate_kerberos(make_httpd, backend, samba_ad, tmp_path):
+    kt = harness.new_dir("keytab")
+    keytab = samba_ad.export_keytab(os.path.join(kt, "gw.keytab"),
+                                    "HTTP/gw.gw.test@GW.TEST")
+    h = make_httpd(ntlm_conf(backend.port, "winbind", "Negotiate",
+                             "AuthGWKeytab %s" % keytab), modules=MODULES)
+    cc = str(tmp_path / "cc")
+    samba_ad.kinit("alice", AD_USERS["alice"], cc)
+    env = samba_ad.krb5_env(KRB5CCNAME="FILE:" + cc)
+    code, body, _, err = curl("--negotiate", "-u", ":",
+                              "http://gw.gw.test:%d/" % h.port, env=env)
+    assert code == 200, err + h.error_log()[-2000:]
+    assert header(json.loads(body), "X-Remote-User") == "alice@GW.TEST"
+    assert header(json.loads(body), "Authorization") is None
+    assert "WWW-Authenticate: Negotiate " in err      # mutual auth token
+    # no ticket: 401 Negotiate
+    code, _, _, err = curl("--negotiate", "-u", ":", "http://gw.gw.test:%d/"
+                           % h.port, env=samba_ad.krb5_env(
+                               KRB5CCNAME="FILE:" + str(tmp_path / "none")))
+    assert code == 401
+
+
+STATUS = """
+ExtendedStatus On
+<Location /server-status>
+    SetHandler server-status
+    ProxyPass !
+    Require ip 127.0.0.1
+</Location>
+"""
+
+
+def test_counters(make_httpd, backend, nthashes):
+    import re
+    h = make_httpd(ntlm_conf(backend.port, "file:" + nthashes) + STATUS,
+                   modules=MODULES)
+
+    def counters():
+        c = http.client.HTTPConnection("127.0.0.1", h.port, timeout=10)
+        c.request("GET", "/server-status?auto")
+        text = c.getresponse().read().decode()
+        return {k: int(v) for k, v in
+                re.findall(r"^(AuthGWNTLM\w+): (\d+)$", text, re.M)}
+
+    before = counters()
+    assert Client(h.port).logon("alice", "wrong").status == 401
+    assert view(Client(h.port).logon("alice", USERS["alice"]))
+    after = counters()
+    assert after["AuthGWNTLMAttempts"] - before["AuthGWNTLMAttempts"] == 2
+    assert after["AuthGWNTLMSuccesses"] - before["AuthGWNTLMSuccesses"] == 1
+    assert after["AuthGWNTLMFailures"] - before["AuthGWNTLMFailures"] == 1
+    assert after["AuthGWNTLMLatencyMicroseconds"] > before["AuthGWNTLMLatencyMicroseconds"]
+
+
+def test_integrated_kerberos_and_ntlm(make_httpd, backend, samba_ad, tmp_path):
+    """One location, both schemes: curl --negotiate with a ticket, curl
+    --ntlm with a password, and requests-kerberos with mutual auth
+    required (it checks our AP-REP)."""
+    kt = harness.new_dir("keytab")
+    keytab = samba_ad.export_keytab(os.path.join(kt, "gw.keytab"),
+                                    "HTTP/gw.gw.test@GW.TEST")
+    h = make_httpd(ntlm_conf(backend.port, "winbind", "Integrated",
+                             "AuthGWKeytab %s\n    AuthGWKerberosPrincipal "
+                             "HTTP/gw.gw.test@GW.TEST" % keytab),
+                   modules=MODULES)
+    cc = str(tmp_path / "cc")
+    samba_ad.kinit("bob", AD_USERS["bob"], cc)
+    env = samba_ad.krb5_env(KRB5CCNAME="FILE:" + cc)
+    url = "http://gw.gw.test:%d/" % h.port
+    code, body, _, err = curl("--negotiate", "-u", ":", url, env=env)
+    assert code == 200, err
+    assert header(json.loads(body), "X-Remote-User") == "bob@GW.TEST"
+    code, body, _, err = curl("--ntlm", "-u", "GW\\alice:" + AD_USERS["alice"],
+                              url)
+    assert code == 200, err
+    assert header(json.loads(body), "X-Remote-User").lower() == "gw\\alice"
+    if subprocess.run(["/usr/bin/python3", "-c", "import requests_kerberos"],
+                      capture_output=True).returncode:
+        return
+    script = ("import requests, requests_kerberos as k, sys\n"
+              "r = requests.get(sys.argv[1], auth=k.HTTPKerberosAuth("
+              "mutual_authentication=k.REQUIRED))\n"
+              "print(r.status_code); print(r.text)\n")
+    p = subprocess.run(["/usr/bin/python3", "-c", script, url],
+                       capture_output=True, text=True, env=env, timeout=30)
+    code, _, body = p.stdout.partition("\n")
+    assert code == "200", p.stderr
+    assert header(json.loads(body), "X-Remote-User") == "bob@GW.TEST"
