@@ -62,6 +62,10 @@ APR_DECLARE_OPTIONAL_FN(void, authgw_credcache_store,
 APR_DECLARE_OPTIONAL_FN(int, authgw_session_issue,
                         (request_rec *r, const char *user, const char *method));
 APR_DECLARE_OPTIONAL_FN(const char *, authgw_session_user, (request_rec *r));
+/* The session cookie's name in r's virtual host (AuthGWCookieName), so that
+ * every receipt module strips it before proxying. */
+APR_DECLARE_OPTIONAL_FN(const char *, authgw_session_cookie_name,
+                        (request_rec *r));
 
 /* Request notes through which receipt modules and validators talk.
  *

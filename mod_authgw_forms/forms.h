@@ -76,6 +76,7 @@ forms_dir *forms_dir_of(const request_rec *r);
 /* forms_session.c */
 int authgw_session_issue(request_rec *r, const char *user, const char *method);
 const char *authgw_session_user(request_rec *r);
+const char *authgw_session_cookie_name(request_rec *r);
 /* Ends every session the request's cookies name; returns how many. */
 int forms_session_end(request_rec *r);
 /* Adds the Set-Cookie that deletes the session cookie. */

@@ -181,6 +181,11 @@ int forms_session_end(request_rec *r)
     return sids->nelts;
 }
 
+const char *authgw_session_cookie_name(request_rec *r)
+{
+    return forms_srv_of(r)->cookie_name;
+}
+
 void forms_session_clear_cookie(request_rec *r)
 {
     forms_srv *srv = forms_srv_of(r);

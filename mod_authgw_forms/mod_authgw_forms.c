@@ -43,6 +43,7 @@ static void forms_register_hooks(apr_pool_t *p)
     ap_hook_handler(forms_handler, NULL, NULL, APR_HOOK_FIRST);
     APR_REGISTER_OPTIONAL_FN(authgw_session_issue);
     APR_REGISTER_OPTIONAL_FN(authgw_session_user);
+    APR_REGISTER_OPTIONAL_FN(authgw_session_cookie_name);
 }
 
 #define SRV(name, fn, info, how, help) \

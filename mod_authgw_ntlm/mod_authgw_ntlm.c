@@ -9,6 +9,16 @@
 #include "agw_logno.h"
 
 agw_core_api ntlm_core;
+APR_OPTIONAL_FN_TYPE(authgw_session_issue) *ntlm_session_issue;
+APR_OPTIONAL_FN_TYPE(authgw_session_user) *ntlm_session_user;
+APR_OPTIONAL_FN_TYPE(authgw_session_cookie_name) *ntlm_session_cookie_name;
+
+static void ntlm_optional_fns(void)
+{
+    ntlm_session_issue = APR_RETRIEVE_OPTIONAL_FN(authgw_session_issue);
+    ntlm_session_user = APR_RETRIEVE_OPTIONAL_FN(authgw_session_user);
+    ntlm_session_cookie_name = APR_RETRIEVE_OPTIONAL_FN(authgw_session_cookie_name);
+}
 
 static int ntlm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             apr_pool_t *ptemp, server_rec *s)
@@ -33,6 +43,8 @@ static void ntlm_register_hooks(apr_pool_t *p)
     ap_hook_check_authn(ntlm_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_fixups(ntlm_fixups, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_optional_fn_retrieve(ntlm_optional_fns, NULL, NULL,
+                                 APR_HOOK_MIDDLE);
 }
 
 #define DIR(name, fn, how, help) \
@@ -50,6 +62,15 @@ static const command_rec ntlm_cmds[] = {
     DIR(KerberosPrincipal, ntlm_cmd_principal, TAKE1,
         "service principal to accept Negotiate with (default: any in the"
         " keytab)"),
+    DIR(NTLMSessionCookie, ntlm_cmd_session_cookie, FLAG,
+        "On: issue the SSO session cookie after a logon and accept it"
+        " instead of a handshake (needs mod_authgw_forms; default Off)"),
+    DIR(NTLMBasicFallback, ntlm_cmd_basic_fallback, FLAG,
+        "On: also offer and accept Basic under AuthType NTLM and Integrated"
+        " (default Off)"),
+    AP_INIT_ITERATE("AuthGWNTLMBasicProvider", ntlm_cmd_basic_provider, NULL,
+                    OR_AUTHCFG, "authn providers that check Basic"
+                    " credentials, in order (default: file)"),
     { NULL }
 };
 

@@ -4,6 +4,7 @@
 
 #include <httpd.h>
 #include <http_config.h>
+#include <mod_auth.h>
 
 #include "authgw.h"
 #include "agw_ntlm.h"
@@ -40,9 +41,27 @@ typedef struct {
     const char *dns_domain;
     const char *keytab;      /* AuthGWKeytab */
     const char *principal;   /* AuthGWKerberosPrincipal */
+    int session_cookie;      /* AuthGWNTLMSessionCookie */
+    int basic_fallback;      /* AuthGWNTLMBasicFallback */
+    apr_array_header_t *basic_providers; /* AuthGWNTLMBasicProvider */
     unsigned int validator_set:1, hash_file_set:1, allow_v1_set:1,
-        nb_domain_set:1, dns_domain_set:1, keytab_set:1, principal_set:1;
+        nb_domain_set:1, dns_domain_set:1, keytab_set:1, principal_set:1,
+        session_cookie_set:1, basic_fallback_set:1, basic_providers_set:1;
 } ntlm_dir;
+
+/* One AuthGWNTLMBasicProvider entry. */
+typedef struct {
+    const char *name;
+    const authn_provider *provider;
+} ntlm_basic_provider;
+
+/* The SSO session functions of mod_authgw_forms (NULL when not loaded). */
+extern APR_OPTIONAL_FN_TYPE(authgw_session_issue) *ntlm_session_issue;
+extern APR_OPTIONAL_FN_TYPE(authgw_session_user) *ntlm_session_user;
+extern APR_OPTIONAL_FN_TYPE(authgw_session_cookie_name) *ntlm_session_cookie_name;
+/* The session cookie name stripped before the backend: mod_authgw_forms
+ * exports no way to learn AuthGWCookieName, so this is its default. */
+#define NTLM_SESSION_COOKIE "AuthGWSession"
 
 /* NTLM state of one TCP connection (c->conn_config): NTLM authenticates the
  * connection, not the request. */
@@ -62,6 +81,7 @@ typedef struct {
     unsigned char challenge[NTLM_MAX_CHALLENGE];
     apr_size_t challenge_len;
     const char *user;        /* set when AUTHENTICATED */
+    const char *groups;      /* the validator's groups note, or NULL */
     const char *scheme;      /* "NTLM" or "Negotiate" */
 } ntlm_conn;
 
@@ -87,6 +107,9 @@ const char *ntlm_cmd_domain(cmd_parms *cmd, void *dc, const char *nb,
                             const char *dns);
 const char *ntlm_cmd_keytab(cmd_parms *cmd, void *dc, const char *arg);
 const char *ntlm_cmd_principal(cmd_parms *cmd, void *dc, const char *arg);
+const char *ntlm_cmd_session_cookie(cmd_parms *cmd, void *dc, int on);
+const char *ntlm_cmd_basic_fallback(cmd_parms *cmd, void *dc, int on);
+const char *ntlm_cmd_basic_provider(cmd_parms *cmd, void *dc, const char *arg);
 
 /* ntlm_authn.c: request hooks */
 ntlm_kind ntlm_kind_of(request_rec *r);

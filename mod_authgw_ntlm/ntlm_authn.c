@@ -11,6 +11,8 @@
 #include <http_log.h>
 #include <http_protocol.h>
 #include <http_request.h>
+#include <mod_auth.h>
+#include <ap_provider.h>
 
 #include "agw_b64std.h"
 #include "agw_httpd.h"
@@ -72,14 +74,176 @@ int ntlm_challenge(request_rec *r, const ntlm_wire *w, const char *const *vals)
     return w->status;
 }
 
+/* NTLM authenticates a connection; HTTP/2 multiplexes requests of any
+ * origin on one, so NTLM is never offered nor run there. */
+static int is_h2(const request_rec *r)
+{
+    return r->proto_num >= HTTP_VERSION(2, 0);
+}
+
+/* mod_http2 resets a stream whose 403 carries this note with the
+ * HTTP_1_1_REQUIRED error (RFC 9113 section 8.2.3, the note mod_ssl sets
+ * for a forbidden renegotiation): the client retries over HTTP/1.1. */
+static int h2_refuse(request_rec *r)
+{
+    agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30033)
+             "NTLM requested over HTTP/%d from %s: NTLM is bound to a"
+             " connection, which HTTP/2 shares; the stream is reset with"
+             " HTTP_1_1_REQUIRED so that the client retries over HTTP/1.1",
+             HTTP_VERSION_MAJOR(r->proto_num), r->useragent_ip);
+    apr_table_setn(r->notes, "ssl-renegotiate-forbidden",
+                   "authgw-ntlm-needs-http/1.1");
+    ap_discard_request_body(r);
+    return HTTP_FORBIDDEN;
+}
+
+static int basic_offered(request_rec *r)
+{
+    ntlm_kind k = ntlm_kind_of(r);
+    return ntlm_dir_of(r)->basic_fallback
+        && (k == NTLM_KIND_INTEGRATED || k == NTLM_KIND_NTLM);
+}
+
 int ntlm_offer(request_rec *r, const ntlm_wire *w)
 {
     ntlm_kind k = ntlm_kind_of(r);
-    const char *both[] = { NTLM_AUTH_NEGOTIATE, NTLM_AUTH_NTLM, NULL };
-    const char *ntlm[] = { NTLM_AUTH_NTLM, NULL };
-    const char *neg[] = { NTLM_AUTH_NEGOTIATE, NULL };
-    return ntlm_challenge(r, w, k == NTLM_KIND_INTEGRATED ? both
-                          : k == NTLM_KIND_NTLM ? ntlm : neg);
+    const char *vals[4];
+    int n = 0;
+
+    if (k != NTLM_KIND_NTLM)
+        vals[n++] = NTLM_AUTH_NEGOTIATE;
+    /* Negotiate (Kerberos) and Basic authenticate the request and stay on
+     * HTTP/2; NTLM does not.  Where NTLM is the method, HTTP/1.1. */
+    if (is_h2(r) && k == NTLM_KIND_NTLM)
+        return h2_refuse(r);
+    if (k != NTLM_KIND_NEGOTIATE && !is_h2(r))
+        vals[n++] = NTLM_AUTH_NTLM;
+    if (basic_offered(r)) {
+        const char *realm = ap_auth_name(r);
+        vals[n++] = apr_pstrcat(r->pool, "Basic realm=\"",
+                                realm ? realm : "", "\"", NULL);
+    }
+    vals[n] = NULL;
+    return ntlm_challenge(r, w, vals);
+}
+
+/* After a logon: the SSO session cookie, when this location wants one.  A
+ * session that cannot be issued does not undo the logon. */
+static int issue_session(request_rec *r, int rc, const char *method)
+{
+    int st;
+    /* On a forward proxy a Set-Cookie would be taken for the origin's. */
+    if (rc != OK || !r->user || !ntlm_dir_of(r)->session_cookie
+        || r->proxyreq == PROXYREQ_PROXY)
+        return rc;
+    if (!ntlm_session_issue) {
+        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30024)
+                 "AuthGWNTLMSessionCookie On needs mod_authgw_forms, which is"
+                 " not loaded: no session cookie issued");
+        return rc;
+    }
+    st = ntlm_session_issue(r, r->user, method);
+    if (st != OK)
+        agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(30025)
+                 "%s logon of '%s': the session cookie could not be issued"
+                 " (status %d); the next connection will authenticate again",
+                 method, agw_log_item(r->pool, r->user), st);
+    else
+        agw_rlog(APLOG_MARK, APLOG_DEBUG, 0, r, AGWNO(30026)
+                 "session cookie issued to '%s' after a %s logon",
+                 agw_log_item(r->pool, r->user), method);
+    return rc;
+}
+
+/* The user of a valid SSO session cookie, when this location accepts one. */
+static int session_user(request_rec *r)
+{
+    const char *user;
+    if (!ntlm_dir_of(r)->session_cookie || !ntlm_session_user
+        || r->proxyreq == PROXYREQ_PROXY)
+        return DECLINED;
+    user = ntlm_session_user(r);
+    if (!user)
+        return DECLINED;
+    r->user = apr_pstrdup(r->pool, user);
+    r->ap_auth_type = (char *)ap_auth_type(r);
+    agw_rlog(APLOG_MARK, APLOG_TRACE1, 0, r, AGWNO(30027)
+             "session cookie of '%s' accepted instead of a handshake",
+             agw_log_item(r->pool, r->user));
+    return OK;
+}
+
+/* Authorization: Basic, decoded token "user:password", checked by the
+ * AuthGWNTLMBasicProvider providers in order: the next one only when the
+ * previous one does not know the user. */
+static int basic_check(request_rec *r, const ntlm_wire *w,
+                       const unsigned char *tok, apr_size_t len)
+{
+    const ntlm_dir *d = ntlm_dir_of(r);
+    ntlm_basic_provider dflt = { "file", NULL };
+    const ntlm_basic_provider *list = &dflt;
+    const char *colon, *user, *pw, *which = "file";
+    authn_status res = AUTH_USER_NOT_FOUND;
+    int i, n = 1;
+
+    colon = tok ? memchr(tok, ':', len) : NULL;
+    if (!colon || colon == (const char *)tok || memchr(tok, '\0', len)) {
+        agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30028)
+                 "%s: Basic credentials from %s are not 'user:password'",
+                 w->in_header, r->useragent_ip);
+        return ntlm_offer(r, w);
+    }
+    user = apr_pstrmemdup(r->pool, (const char *)tok,
+                          (apr_size_t)(colon - (const char *)tok));
+    pw = apr_pstrmemdup(r->pool, colon + 1,
+                        len - (apr_size_t)(colon - (const char *)tok) - 1);
+    if (d->basic_providers) {
+        list = (const ntlm_basic_provider *)d->basic_providers->elts;
+        n = d->basic_providers->nelts;
+    }
+    else
+        dflt.provider = ap_lookup_provider(AUTHN_PROVIDER_GROUP, "file",
+                                           AUTHN_PROVIDER_VERSION);
+    apr_table_setn(r->notes, AUTHGW_NOTE_RECEIPT, "basic");
+    ntlm_stat(AGW_M_BASIC, AGW_C_ATTEMPTS);
+    for (i = 0; i < n && res == AUTH_USER_NOT_FOUND; i++) {
+        which = list[i].name;
+        if (!list[i].provider) {
+            agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30029)
+                     "AuthGWNTLMBasicProvider: the authn provider '%s' is not"
+                     " loaded (mod_authn_file for 'file')", which);
+            res = AUTH_GENERAL_ERROR;
+            break;
+        }
+        apr_table_setn(r->notes, AUTHN_PROVIDER_NAME_NOTE, which);
+        res = list[i].provider->check_password(r, user, pw);
+        apr_table_unset(r->notes, AUTHN_PROVIDER_NAME_NOTE);
+    }
+    switch (res) {
+    case AUTH_GRANTED:
+        r->user = (char *)user;
+        r->ap_auth_type = "Basic";
+        ntlm_stat(AGW_M_BASIC, AGW_C_SUCCESSES);
+        agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30030)
+                 "Basic logon of '%s' from %s (provider %s)%s",
+                 agw_log_item(r->pool, user), r->useragent_ip, which,
+                 agw_is_https(r) ? "" : " over plain HTTP");
+        return OK;
+    case AUTH_GENERAL_ERROR:
+        ntlm_stat(AGW_M_BASIC, AGW_C_ERRORS);
+        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30031)
+                 "Basic logon of '%s' could not be checked by provider %s",
+                 agw_log_item(r->pool, user), which);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    default:
+        ntlm_stat(AGW_M_BASIC, AGW_C_FAILURES);
+        agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(30032)
+                 "failed Basic logon: user '%s' from %s (provider %s): %s",
+                 agw_log_item(r->pool, user), r->useragent_ip, which,
+                 res == AUTH_USER_NOT_FOUND ? "unknown-user"
+                 : res == AUTH_DENIED ? "wrong-password" : "refused");
+        return ntlm_offer(r, w);
+    }
 }
 
 /* "Scheme token": the scheme and the decoded token; 0, or -1 when the
@@ -143,7 +307,7 @@ int ntlm_check_authn(request_rec *r)
             r->ap_auth_type = ini->ap_auth_type;
             return OK;
         }
-        if (ntlm_conn_user(r, &w) == OK)
+        if (!is_h2(r) && ntlm_conn_user(r, &w) == OK)
             return OK;
         return ntlm_offer(r, &w);
     }
@@ -151,7 +315,10 @@ int ntlm_check_authn(request_rec *r)
     if (!h) {
         /* NTLM (also raw NTLMSSP in Negotiate) authenticates the connection:
          * later requests carry nothing. */
-        if (ntlm_conn_user(r, &w) == OK)
+        if (!is_h2(r) && ntlm_conn_user(r, &w) == OK)
+            return OK;
+        /* On another connection, the SSO session cookie stands for it. */
+        if (session_user(r) == OK)
             return OK;
         return ntlm_offer(r, &w);
     }
@@ -163,16 +330,29 @@ int ntlm_check_authn(request_rec *r)
                  NTLM_MAX_TOKEN);
         return HTTP_BAD_REQUEST;
     }
+    if (is_h2(r) && tok
+        && ((!strcasecmp(scheme, NTLM_AUTH_NTLM) && k != NTLM_KIND_NEGOTIATE)
+            || (!strcasecmp(scheme, NTLM_AUTH_NEGOTIATE)
+                && k != NTLM_KIND_NTLM && is_ntlmssp(tok, toklen))))
+        return h2_refuse(r);
     if (tok && !strcasecmp(scheme, NTLM_AUTH_NTLM) && k != NTLM_KIND_NEGOTIATE)
-        return ntlm_handshake(r, &w, NTLM_AUTH_NTLM, tok, toklen);
+        return issue_session(r, ntlm_handshake(r, &w, NTLM_AUTH_NTLM, tok,
+                                               toklen), "ntlm");
     if (tok && !strcasecmp(scheme, NTLM_AUTH_NEGOTIATE)
         && k != NTLM_KIND_NTLM) {
         /* Raw NTLMSSP in Negotiate (what Windows sends when Kerberos is
          * not possible) is NTLM, answered under the Negotiate name. */
         if (is_ntlmssp(tok, toklen))
-            return ntlm_handshake(r, &w, NTLM_AUTH_NEGOTIATE, tok, toklen);
+            return issue_session(r, ntlm_handshake(r, &w, NTLM_AUTH_NEGOTIATE,
+                                                   tok, toklen), "ntlm");
         ntlm_conn_reset(r);
-        return ntlm_gss_accept(r, &w, tok, toklen);
+        return issue_session(r, ntlm_gss_accept(r, &w, tok, toklen),
+                             "negotiate");
+    }
+    if (!strcasecmp(scheme, "Basic") && basic_offered(r)) {
+        /* Basic authenticates this request only. */
+        ntlm_conn_reset(r);
+        return issue_session(r, basic_check(r, &w, tok, toklen), "basic");
     }
     /* Any other credentials start over, whatever this connection did
      * before (the NTLM legs handle their own state). */
@@ -187,8 +367,13 @@ int ntlm_check_authn(request_rec *r)
 
 int ntlm_fixups(request_rec *r)
 {
+    /* The session cookie's name as mod_authgw_forms has it configured. */
+    const char *names[] = { ntlm_session_cookie_name
+                                ? ntlm_session_cookie_name(r)
+                                : NTLM_SESSION_COOKIE, NULL };
     static const char *const none[] = { NULL };
+    /* A forward proxy's cookies belong to the origin servers. */
     if (ntlm_kind_of(r) != NTLM_KIND_NONE)
-        agw_strip_credentials(r, none);
+        agw_strip_credentials(r, r->proxyreq == PROXYREQ_PROXY ? none : names);
     return DECLINED;
 }

@@ -6,6 +6,8 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_log.h>
+#include <mod_auth.h>
+#include <ap_provider.h>
 
 void *ntlm_create_dir(apr_pool_t *p, char *dir)
 {
@@ -28,6 +30,9 @@ void *ntlm_merge_dir(apr_pool_t *p, void *basev, void *addv)
     MERGE(dns_domain);
     MERGE(keytab);
     MERGE(principal);
+    MERGE(session_cookie);
+    MERGE(basic_fallback);
+    MERGE(basic_providers);
     return c;
 }
 
@@ -116,5 +121,54 @@ const char *ntlm_cmd_principal(cmd_parms *cmd, void *dc, const char *arg)
                " HTTP/gw.example.com@EXAMPLE.COM";
     c->principal = arg;
     c->principal_set = 1;
+    return NULL;
+}
+
+const char *ntlm_cmd_session_cookie(cmd_parms *cmd, void *dc, int on)
+{
+    ntlm_dir *c = dc;
+    (void)cmd;
+    /* mod_authgw_forms registers its functions when it is loaded, before
+     * any <Location> is read: refuse here, so that httpd -t says it too. */
+    if (on && !APR_RETRIEVE_OPTIONAL_FN(authgw_session_issue))
+        return "AuthGWNTLMSessionCookie On needs mod_authgw_forms (the owner"
+               " of the SSO session): add 'LoadModule authgw_forms_module"
+               " .../mod_authgw_forms.so' before this directive (a2enmod"
+               " authgw_forms), or set AuthGWNTLMSessionCookie Off";
+    c->session_cookie = on;
+    c->session_cookie_set = 1;
+    return NULL;
+}
+
+const char *ntlm_cmd_basic_fallback(cmd_parms *cmd, void *dc, int on)
+{
+    ntlm_dir *c = dc;
+    (void)cmd;
+    c->basic_fallback = on;
+    c->basic_fallback_set = 1;
+    return NULL;
+}
+
+const char *ntlm_cmd_basic_provider(cmd_parms *cmd, void *dc, const char *arg)
+{
+    ntlm_dir *c = dc;
+    ntlm_basic_provider *e;
+
+    if (!c->basic_providers_set) {
+        /* The first occurrence in a section replaces the inherited list. */
+        c->basic_providers = apr_array_make(cmd->pool, 2, sizeof *e);
+        c->basic_providers_set = 1;
+    }
+    e = apr_array_push(c->basic_providers);
+    e->name = apr_pstrdup(cmd->pool, arg);
+    e->provider = ap_lookup_provider(AUTHN_PROVIDER_GROUP, arg,
+                                     AUTHN_PROVIDER_VERSION);
+    if (!e->provider)
+        return apr_psprintf(cmd->pool, "AuthGWNTLMBasicProvider: unknown authn"
+                            " provider '%s' (is mod_authn_%s loaded?)", arg,
+                            arg);
+    if (!e->provider->check_password)
+        return apr_psprintf(cmd->pool, "AuthGWNTLMBasicProvider: the authn"
+                            " provider '%s' cannot check passwords", arg);
     return NULL;
 }

@@ -28,6 +28,7 @@ static apr_status_t conn_wipe(void *data)
     memset(st->server_chal, 0, sizeof st->server_chal);
     st->state = NTLM_CONN_NONE;
     st->user = NULL;
+    st->groups = NULL;
     return APR_SUCCESS;
 }
 
@@ -61,6 +62,8 @@ int ntlm_conn_user(request_rec *r, const ntlm_wire *w)
         return DECLINED;
     r->user = apr_pstrdup(r->pool, st->user);
     r->ap_auth_type = NTLM_AUTH_NTLM;
+    if (st->groups)
+        apr_table_set(r->notes, AUTHGW_NOTE_GROUPS, st->groups);
     agw_rlog(APLOG_MARK, APLOG_TRACE1, 0, r, AGWNO(30005)
              "connection authenticated by NTLM before: user '%s'",
              agw_log_item(r->pool, r->user));
@@ -227,6 +230,9 @@ static int leg_authenticate(request_rec *r, const ntlm_wire *w,
     case NTLM_V_OK:
         st->state = NTLM_CONN_AUTHENTICATED;
         st->user = apr_pstrdup(st->pool, user);
+        if (apr_table_get(r->notes, AUTHGW_NOTE_GROUPS))
+            st->groups = apr_pstrdup(st->pool, apr_table_get(
+                r->notes, AUTHGW_NOTE_GROUPS));
         r->user = apr_pstrdup(r->pool, user);
         r->ap_auth_type = NTLM_AUTH_NTLM;
         ntlm_stat(AGW_M_NTLM, AGW_C_SUCCESSES);

@@ -181,6 +181,58 @@ static ntlm_vresult validate_file(request_rec *r, const ntlm_dir *d,
     return map_status(st, why);
 }
 
+/* The names of the groups in a winbind logon's token (the primary group and
+ * the others the DC reported; index 0 is the user), plain names without the
+ * domain, one per line, into the groups note.  A failed look-up leaves the
+ * user without groups: the logon stands. */
+static void winbind_groups(request_rec *r, struct wbcContext *ctx,
+                           const struct wbcAuthUserInfo *info)
+{
+    struct wbcDomainSid *sids;
+    struct wbcDomainInfo *doms = NULL;
+    struct wbcTranslatedName *names = NULL;
+    int ndoms = 0, n, i, kept = 0;
+    char *out = "";
+    wbcErr e;
+
+    if (!info->sids || info->num_sids < 2)
+        return;
+    n = (int)info->num_sids - 1;
+    sids = apr_palloc(r->pool, sizeof *sids * (apr_size_t)n);
+    for (i = 0; i < n; i++)
+        sids[i] = info->sids[i + 1].sid;
+    e = wbcCtxLookupSids(ctx, sids, n, &doms, &ndoms, &names);
+    if (!WBC_ERROR_IS_OK(e)) {
+        agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(30034)
+                 "the groups of '%s\\%s' could not be named by winbind (%s):"
+                 " the user has no groups for Require authgw-group",
+                 agw_log_item(r->pool, info->domain_name),
+                 agw_log_item(r->pool, info->account_name),
+                 wbcErrorString(e));
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        const struct wbcTranslatedName *t = &names[i];
+        if ((t->type != WBC_SID_NAME_DOM_GRP && t->type != WBC_SID_NAME_ALIAS
+             && t->type != WBC_SID_NAME_WKN_GRP) || !t->name || !*t->name
+             || strchr(t->name, '\n'))
+            continue;
+        out = apr_pstrcat(r->pool, out, kept ? "\n" : "", t->name, NULL);
+        kept++;
+    }
+    if (names)
+        wbcFreeMemory(names);
+    if (doms)
+        wbcFreeMemory(doms);
+    if (kept)
+        apr_table_setn(r->notes, AUTHGW_NOTE_GROUPS, out);
+    agw_rlog(APLOG_MARK, APLOG_DEBUG, 0, r, AGWNO(30035)
+             "winbind: '%s\\%s' is in %d group(s): %s",
+             agw_log_item(r->pool, info->domain_name),
+             agw_log_item(r->pool, info->account_name), kept,
+             agw_log_item(r->pool, out));
+}
+
 static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
                                      const ntlm_vin *in, const char **user,
                                      const char **why)
@@ -242,6 +294,8 @@ static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
             memset(kx, 0, sizeof kx);
             memset(ex, 0, sizeof ex);
         }
+        if (res == NTLM_V_OK)
+            winbind_groups(r, ctx, info);
         memset(info->user_session_key, 0, sizeof info->user_session_key);
         memset(info->lm_session_key, 0, sizeof info->lm_session_key);
     }

@@ -519,6 +519,20 @@ def test_proxy_curl(proxy, backend):
     assert conns == 1, err
 
 
+def test_proxy_no_session_cookie(make_httpd, nthashes, backend, secret):
+    """On a forward proxy the option does nothing: no Set-Cookie (it would
+    be the origin's), and the origin's AuthGWSession cookie passes."""
+    h = make_httpd(sso_server(secret) + proxy_conf(
+        "file:" + nthashes, [backend.port], "AuthGWNTLMSessionCookie On"),
+        modules=SSO_MODULES)
+    c = Client(h.port, proxy=True,
+               target="http://127.0.0.1:%d/x" % backend.port)
+    r = c.logon("alice", USERS["alice"])
+    assert session_cookie(r) is None
+    v = view(c.get(headers={"Cookie": "AuthGWSession=origin"}))
+    assert header(v, "Cookie") == "AuthGWSession=origin"
+
+
 def test_proxy_no_credentials_407(proxy, backend):
     c = Client(proxy.port, proxy=True,
                target="http://127.0.0.1:%d/" % backend.port)
@@ -576,6 +590,247 @@ def test_proxy_connect_raw_capture_shape(proxy, tls_port):
 
 
 # ---------------------------------------------------------------------------
+# AuthGWNTLMSessionCookie: the SSO session of mod_authgw_forms
+# ---------------------------------------------------------------------------
+
+SSO_MODULES = ("core", "forms", "ntlm", "proxy_connect")
+
+
+def sso_server(secret, extra=""):
+    return "AuthGWSecretFile %s\nAuthGWStore shmcb\n%s\n" % (secret, extra)
+
+
+@pytest.fixture
+def sso_gw(make_httpd, backend, nthashes, secret):
+    def factory(auth_type="NTLM", extra="AuthGWNTLMSessionCookie On",
+                server_extra="", modules=SSO_MODULES, start=True):
+        conf = sso_server(secret, server_extra) + ntlm_conf(
+            backend.port, "file:" + nthashes, auth_type, extra)
+        h = make_httpd(conf, modules=modules, start=start)
+        h.forbid_in_log(*USERS.values())
+        return h
+    return factory
+
+
+def session_cookie(r, name="AuthGWSession"):
+    for k, v in r.getheaders():
+        if k.lower() == "set-cookie" and v.startswith(name + "="):
+            return v.split(";", 1)[0]
+    return None
+
+
+@pytest.mark.parametrize("auth_type", ["NTLM", "Integrated"])
+def test_session_cookie_replaces_the_handshake(sso_gw, backend, auth_type):
+    h = sso_gw(auth_type=auth_type)
+    r = Client(h.port).logon("alice", USERS["alice"])
+    assert view(r)
+    cookie = session_cookie(r)
+    assert cookie, r.getheaders()
+    h.forbid_in_log(cookie.split("=", 1)[1])
+    # a new connection with only the cookie: the same user, no handshake,
+    # and the backend sees neither the session cookie nor credentials
+    c = Client(h.port)
+    v = view(c.get(headers={"Cookie": "keep=1; " + cookie + "; other=2"}))
+    assert header(v, "X-Remote-User") == "alice"
+    assert header(v, "Cookie") == "keep=1; other=2"
+    assert header(v, "Authorization") is None
+    # no cookie, or a forged one: the challenge again
+    assert Client(h.port).get().status == 401
+    forged = cookie[:-4] + ("AAAA" if not cookie.endswith("AAAA") else "BBBB")
+    assert Client(h.port).get(headers={"Cookie": forged}).status == 401
+
+
+def test_session_cookie_with_curl(sso_gw, tmp_path):
+    h = sso_gw()
+    jar = str(tmp_path / "jar")
+    code, _, _, err = curl("--ntlm", "-u", "bob:" + USERS["bob"], "-c", jar,
+                           h.url("/a"))
+    assert code == 200, err
+    code, body, _, err = curl("-b", jar, h.url("/b"))
+    assert code == 200, err
+    assert header(json.loads(body), "X-Remote-User") == "bob"
+
+
+def test_session_cookie_off_by_default(sso_gw):
+    h = sso_gw(extra="")
+    r = Client(h.port).logon("alice", USERS["alice"])
+    assert view(r) and session_cookie(r) is None
+
+
+def test_session_cookie_name_is_stripped_without_the_option(sso_gw):
+    """Whatever the option, the backend never sees a session cookie."""
+    h = sso_gw(extra="")
+    c = Client(h.port)
+    assert view(c.logon("alice", USERS["alice"]))
+    v = view(c.get(headers={"Cookie": "AuthGWSession=abc; keep=1"}))
+    assert header(v, "Cookie") == "keep=1"
+
+
+def test_renamed_session_cookie_is_stripped(sso_gw):
+    """AuthGWCookieName renames the cookie; that name is stripped too."""
+    h = sso_gw(extra="", server_extra="AuthGWCookieName CorpSSO")
+    c = Client(h.port)
+    assert view(c.logon("alice", USERS["alice"]))
+    v = view(c.get(headers={"Cookie": "CorpSSO=abc; AuthGWSession=x; keep=1"}))
+    assert header(v, "Cookie") == "AuthGWSession=x; keep=1"
+
+
+def test_session_cookie_needs_forms(sso_gw, make_httpd, backend, nthashes):
+    conf = ntlm_conf(backend.port, "file:" + nthashes, "NTLM",
+                     "AuthGWNTLMSessionCookie On")
+    h = make_httpd(conf, modules=MODULES, start=False)
+    rc, out = h.configtest()
+    assert rc != 0
+    assert "AuthGWNTLMSessionCookie On needs mod_authgw_forms" in out
+
+
+# ---------------------------------------------------------------------------
+# HTTP/2: NTLM needs HTTP/1.1 (HTTP_1_1_REQUIRED through mod_http2)
+# ---------------------------------------------------------------------------
+
+@pytest.fixture
+def h2_gw(make_httpd, backend, nthashes):
+    def factory(auth_type="NTLM", extra=""):
+        h = make_httpd("Protocols h2c http/1.1\n" + ntlm_conf(
+            backend.port, "file:" + nthashes, auth_type, extra),
+            modules=MODULES + ("http2",))
+        h.forbid_in_log(*USERS.values())
+        return h
+    return factory
+
+
+def h2_challenges(err):
+    return [l.split(":", 1)[1].strip() for l in err.splitlines()
+            if l.lower().startswith("< www-authenticate:")]
+
+
+def test_h2_ntlm_needs_http11(h2_gw):
+    """Over HTTP/2 the stream is reset with HTTP_1_1_REQUIRED (mod_http2
+    does it for a 403 with the 'ssl-renegotiate-forbidden' note): curl
+    retries over HTTP/1.1, where the handshake completes."""
+    h = h2_gw()
+    code, _, conns, err = curl("--http2-prior-knowledge", h.url("/"))
+    assert "HTTP_1_1_REQUIRED" in err, err
+    assert "< HTTP/2" not in err           # no HTTP/2 answer at all
+    assert code == 401 and h2_challenges(err) == ["NTLM"], err
+    code, body, conns, err = curl("--http2-prior-knowledge", "--ntlm", "-u",
+                                  "alice:" + USERS["alice"], h.url("/"))
+    assert code == 200, err
+    assert header(json.loads(body), "X-Remote-User") == "alice"
+    assert "HTTP_1_1_REQUIRED" in err and conns == 2, err
+    # no NTLM message ever answered over HTTP/2
+    assert "< HTTP/2" not in err
+    assert "AGW30033" in h.error_log()
+
+
+def test_h2_integrated_offers_negotiate_only(h2_gw):
+    h = h2_gw(auth_type="Integrated")
+    code, _, _, err = curl("--http2-prior-knowledge", h.url("/"))
+    assert code == 401 and "< HTTP/2 401" in err, err
+    assert h2_challenges(err) == ["Negotiate"], err
+    # raw NTLMSSP in Negotiate, or NTLM: HTTP/1.1 required
+    code, body, conns, err = curl("--http2-prior-knowledge", "--ntlm", "-u",
+                                  "bob:" + USERS["bob"], h.url("/"))
+    assert code == 200 and "HTTP_1_1_REQUIRED" in err, err
+    assert header(json.loads(body), "X-Remote-User") == "bob"
+
+
+# ---------------------------------------------------------------------------
+# AuthGWNTLMBasicFallback
+# ---------------------------------------------------------------------------
+
+def basic(user, pw):
+    return "Basic " + b64(("%s:%s" % (user, pw)).encode())
+
+
+@pytest.fixture
+def htpasswd_files():
+    d = harness.new_dir("basic")
+    one = harness.htpasswd(os.path.join(d, "one"), {"dave": "D4ve-Basic!"})
+    two = harness.htpasswd(os.path.join(d, "two"), {"erin": "Er1n-Basic!",
+                                                    "dave": "not-this"})
+    yield one, two
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def challenges(r):
+    return [v for k, v in r.getheaders() if k.lower() == "www-authenticate"]
+
+
+def test_basic_fallback_offered_and_accepted(make_httpd, backend, nthashes,
+                                             htpasswd_files):
+    one, two = htpasswd_files
+    conf = """
+<AuthnProviderAlias file one>
+    AuthUserFile %s
+</AuthnProviderAlias>
+<AuthnProviderAlias file two>
+    AuthUserFile %s
+</AuthnProviderAlias>
+""" % (one, two) + ntlm_conf(backend.port, "file:" + nthashes, "Integrated",
+                             "AuthGWNTLMBasicFallback On\n"
+                             "    AuthGWNTLMBasicProvider one two")
+    h = make_httpd(conf, modules=MODULES)
+    h.forbid_in_log("D4ve-Basic!", "Er1n-Basic!")
+    c = Client(h.port)
+    r = c.get()
+    assert r.status == 401
+    assert challenges(r) == ["Negotiate", "NTLM", 'Basic realm="gw"']
+    # the first provider knows dave: the second one's password is not tried
+    v = view(c.get(raw_header=basic("dave", "D4ve-Basic!")))
+    assert header(v, "X-Remote-User") == "dave"
+    assert header(v, "Authorization") is None
+    r = c.get(raw_header=basic("dave", "not-this"))
+    assert r.status == 401
+    assert challenges(r) == ["Negotiate", "NTLM", 'Basic realm="gw"']
+    # erin is unknown to the first: the second one checks her
+    v = view(c.get(raw_header=basic("erin", "Er1n-Basic!")))
+    assert header(v, "X-Remote-User") == "erin"
+    assert c.get(raw_header=basic("nobody", "x")).status == 401
+    # Basic authenticates the request, not the connection
+    assert c.get().status == 401
+    # NTLM still works next to it
+    assert header(view(Client(h.port).logon("alice", USERS["alice"])),
+                  "X-Remote-User") == "alice"
+    log = h.error_log()
+    assert "failed Basic logon: user 'dave'" in log
+    assert "Basic logon of 'erin'" in log
+
+
+def test_basic_fallback_curl(make_httpd, backend, nthashes, htpasswd_files):
+    pw = harness.htpasswd(htpasswd_files[0] + ".f", {"frank": "Fr4nk-Basic!"})
+    h = make_httpd(ntlm_conf(backend.port, "file:" + nthashes, "NTLM",
+                             "AuthGWNTLMBasicFallback On\n"
+                             "    AuthUserFile " + pw), modules=MODULES)
+    h.forbid_in_log("Fr4nk-Basic!")
+    r = Client(h.port).get()
+    assert challenges(r) == ["NTLM", 'Basic realm="gw"']
+    code, body, _, err = curl("--basic", "-u", "frank:Fr4nk-Basic!",
+                              h.url("/"))
+    assert code == 200, err
+    assert header(json.loads(body), "X-Remote-User") == "frank"
+    code, _, _, err = curl("--basic", "-u", "frank:wrong", h.url("/"))
+    assert code == 401
+
+
+def test_basic_not_offered_by_default_nor_under_negotiate(gw):
+    h = gw(auth_type="Integrated")
+    r = Client(h.port).get(raw_header=basic("alice", USERS["alice"]))
+    assert r.status == 401 and challenges(r) == ["Negotiate", "NTLM"]
+    h2 = gw(auth_type="Negotiate", extra="AuthGWNTLMBasicFallback On")
+    r = Client(h2.port).get(raw_header=basic("alice", USERS["alice"]))
+    assert r.status == 401 and challenges(r) == ["Negotiate"]
+
+
+def test_basic_provider_unknown_refused(make_httpd, backend, nthashes):
+    h = make_httpd(ntlm_conf(backend.port, "file:" + nthashes, "NTLM",
+                             "AuthGWNTLMBasicProvider nosuch"),
+                   modules=MODULES, start=False)
+    rc, out = h.configtest()
+    assert rc != 0 and "unknown authn provider 'nosuch'" in out
+
+
+# ---------------------------------------------------------------------------
 # Samba AD: winbind and Kerberos
 # ---------------------------------------------------------------------------
 
@@ -612,6 +867,34 @@ def test_winbind_two_users(gw, samba_ad):
     assert header(view(a.get()), "X-Remote-User").lower() == "gw\\alice"
 
 
+def test_winbind_groups_for_require(make_httpd, backend, samba_ad):
+    """The token groups of a winbind logon (plain names) feed Require
+    authgw-group, on the logon request and on the rest of the connection."""
+    samba_ad.add_group("ntlmtest-finance")
+    samba_ad.add_member("ntlmtest-finance", "alice")
+    conf = ntlm_conf(backend.port, "winbind") + """
+<Location /fin>
+    Require authgw-group ntlmtest-finance
+    AuthzSendForbiddenOnFailure On
+</Location>
+"""
+    h = make_httpd(conf, modules=MODULES)
+    h.forbid_in_log(*AD_USERS.values())
+    a = Client(h.port, target="/fin/x")
+    assert header(view(a.logon("alice", AD_USERS["alice"], domain="GW")),
+                  "X-Remote-User").lower() == "gw\\alice"
+    assert view(a.get())                     # same connection, same groups
+    b = Client(h.port, target="/fin/x")
+    r = b.logon("bob", AD_USERS["bob"], domain="GW")
+    assert r.status == 403, (r.status, r.body[:200])
+    b.target = "/"
+    assert view(b.get())                     # bob is still logged on
+    log = h.error_log()
+    assert "ntlmtest-finance" in log and "AGW30035" in log
+    assert "Domain Users" in log
+    assert "AGW10011" in log                 # bob: in none of the groups
+
+
 def test_negotiate_kerberos(make_httpd, backend, samba_ad, tmp_path):
     kt = harness.new_dir("keytab")
     keytab = samba_ad.export_keytab(os.path.join(kt, "gw.keytab"),
@@ -632,6 +915,47 @@ def test_negotiate_kerberos(make_httpd, backend, samba_ad, tmp_path):
                            % h.port, env=samba_ad.krb5_env(
                                KRB5CCNAME="FILE:" + str(tmp_path / "none")))
     assert code == 401
+
+
+def test_negotiate_session_cookie(make_httpd, backend, samba_ad, secret,
+                                  tmp_path):
+    """A Kerberos logon issues the session cookie; it then stands in for a
+    ticket (curl without a credential cache)."""
+    kt = harness.new_dir("keytab")
+    keytab = samba_ad.export_keytab(os.path.join(kt, "gw.keytab"),
+                                    "HTTP/gw.gw.test@GW.TEST")
+    h = make_httpd(sso_server(secret) + ntlm_conf(
+        backend.port, "winbind", "Integrated",
+        "AuthGWKeytab %s\n    AuthGWNTLMSessionCookie On" % keytab),
+        modules=SSO_MODULES)
+    cc = str(tmp_path / "cc")
+    jar = str(tmp_path / "jar")
+    samba_ad.kinit("alice", AD_USERS["alice"], cc)
+    url = "http://gw.gw.test:%d/" % h.port
+    code, _, _, err = curl("--negotiate", "-u", ":", "-c", jar, url,
+                           env=samba_ad.krb5_env(KRB5CCNAME="FILE:" + cc))
+    assert code == 200, err
+    none = samba_ad.krb5_env(KRB5CCNAME="FILE:" + str(tmp_path / "none"))
+    code, body, _, err = curl("-b", jar, url, env=none)
+    assert code == 200, err
+    assert header(json.loads(body), "X-Remote-User") == "alice@GW.TEST"
+    assert header(json.loads(body), "Cookie") is None
+    code, _, _, _ = curl(url, env=none)
+    assert code == 401
+
+
+def test_basic_fallback_issues_session(sso_gw, htpasswd_files):
+    h = sso_gw(auth_type="Integrated",
+               extra="AuthGWNTLMSessionCookie On\n"
+                     "    AuthGWNTLMBasicFallback On\n"
+                     "    AuthUserFile " + htpasswd_files[0])
+    h.forbid_in_log("D4ve-Basic!")
+    r = Client(h.port).get(raw_header=basic("dave", "D4ve-Basic!"))
+    assert view(r)
+    cookie = session_cookie(r)
+    assert cookie
+    v = view(Client(h.port).get(headers={"Cookie": cookie}))
+    assert header(v, "X-Remote-User") == "dave"
 
 
 STATUS = """
