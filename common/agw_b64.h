@@ -1,25 +1,35 @@
-/* Base64url (RFC 4648 §5) without padding, strict.
+/* Base64, strict, in the two spellings authgw meets.
  *
- * Cookies and tokens carry binary data in this alphabet.  APR's and OpenSSL's
- * decoders accept padding, white space or stray characters, so an altered
- * cookie could decode to the same bytes; this one accepts exactly one spelling
- * of each byte string (no padding, no white space, zero trailing bits). */
+ * base64url (RFC 4648 §5) without padding: our cookies and tokens.
+ * standard base64 (RFC 4648 §4) with '=' padding: HTTP authentication headers
+ * ("Authorization: NTLM TlRMTVNTUAAB...").
+ *
+ * APR's and OpenSSL's decoders accept padding where there should be none,
+ * white space, stray characters and non-zero trailing bits, so one value
+ * could be spelt several ways: an altered cookie could open, and the bytes a
+ * gateway authenticated (the NTLM MIC covers the decoded message) would not
+ * be the only reading of the header.  These decoders accept exactly one
+ * spelling of each byte string. */
 #ifndef AGW_B64_H
 #define AGW_B64_H
 
 #include <stddef.h>
 
-/* Characters needed to encode n bytes (no terminating NUL). */
+/* base64url, no padding.  enc_len: characters for n bytes (no NUL);
+ * dec_max: most bytes m characters decode to. */
 size_t agw_b64_enc_len(size_t n);
-/* Upper bound of bytes that m characters decode to. */
 size_t agw_b64_dec_max(size_t m);
-
-/* Writes agw_b64_enc_len(n) characters and a NUL; out must hold that plus 1. */
+/* Writes agw_b64_enc_len(n) characters and a NUL. */
 void agw_b64_encode(const unsigned char *in, size_t n, char *out);
-
-/* Returns 0 and sets *outlen, or -1 when the input is not canonical
- * base64url or does not fit in cap bytes. */
+/* 0 and *outlen, or -1 when not canonical or longer than cap bytes. */
 int agw_b64_decode(const char *in, size_t m, unsigned char *out, size_t cap,
                    size_t *outlen);
+
+/* Standard base64 with padding; the same contracts. */
+size_t agw_b64std_enc_len(size_t n);
+size_t agw_b64std_dec_max(size_t m);
+void agw_b64std_encode(const unsigned char *in, size_t n, char *out);
+int agw_b64std_decode(const char *in, size_t m, unsigned char *out, size_t cap,
+                      size_t *outlen);
 
 #endif

@@ -14,7 +14,7 @@
 #include <mod_auth.h>
 #include <ap_provider.h>
 
-#include "agw_b64std.h"
+#include "agw_b64.h"
 #include "agw_httpd.h"
 
 APLOG_USE_MODULE(authgw_ntlm);

@@ -11,7 +11,7 @@
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
 
-#include "agw_b64std.h"
+#include "agw_b64.h"
 #include "agw_httpd.h"
 
 APLOG_USE_MODULE(authgw_ntlm);

@@ -12,7 +12,7 @@
 #include <http_log.h>
 #include <http_protocol.h>
 
-#include "agw_b64std.h"
+#include "agw_b64.h"
 #include "agw_httpd.h"
 
 APLOG_USE_MODULE(authgw_ntlm);

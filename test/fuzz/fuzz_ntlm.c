@@ -8,7 +8,7 @@
 
 #include <apr_general.h>
 
-#include "agw_b64std.h"
+#include "agw_b64.h"
 #include "agw_ntlm.h"
 #include "agw_ntlm_crypto.h"
 

@@ -1,7 +1,7 @@
 /* Strict standard base64, the encoding of HTTP NTLM headers. */
 #include <string.h>
 
-#include "agw_b64std.h"
+#include "agw_b64.h"
 #include "t_ntlm.h"
 
 /* RFC 4648 §10 */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agw_b64std.h"
+#include "agw_b64.h"
 #include "agw_ntlm.h"
 #include "t_ntlm.h"
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agw_b64std.h"
+#include "agw_b64.h"
 #include "agw_md4rc4.h"
 #include "agw_ntlm_crypto.h"
 #include "agw_seal.h"
