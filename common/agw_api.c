@@ -1,5 +1,9 @@
 #include "authgw.h"
 
+#include <http_log.h>
+
+#include "agw_logno.h"
+
 int agw_core_api_get(agw_core_api *api)
 {
     api->keyring = APR_RETRIEVE_OPTIONAL_FN(authgw_keyring);
@@ -11,4 +15,17 @@ int agw_core_api_get(agw_core_api *api)
     api->cache_store = APR_RETRIEVE_OPTIONAL_FN(authgw_credcache_store);
     return api->keyring && api->get && api->put && api->del && api->stat
         && api->cache_check && api->cache_store ? 0 : -1;
+}
+
+int agw_core_api_attach(agw_core_api *api, server_rec *s, const char *who)
+{
+    /* Optional functions are registered when modules load, so they can be
+     * taken in post_config, before the optional_fn_retrieve hook runs. */
+    if (agw_core_api_get(api) == 0)
+        return OK;
+    ap_log_error(__FILE__, __LINE__, APLOG_NO_MODULE, APLOG_CRIT, 0, s,
+                 AGWNO(10012) "%s needs mod_authgw_core: add 'LoadModule"
+                 " authgw_core_module .../mod_authgw_core.so' before it"
+                 " (a2enmod authgw_core)", who);
+    return HTTP_INTERNAL_SERVER_ERROR;
 }

@@ -97,4 +97,8 @@ typedef struct {
  * not loaded. */
 int agw_core_api_get(agw_core_api *api);
 
+/* For a module's post_config: retrieves the core functions, or logs that
+ * module needs mod_authgw_core and returns HTTP_INTERNAL_SERVER_ERROR. */
+int agw_core_api_attach(agw_core_api *api, server_rec *s, const char *who);
+
 #endif

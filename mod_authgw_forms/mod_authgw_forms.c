@@ -16,16 +16,7 @@ static int forms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)pconf;
     (void)plog;
     (void)ptemp;
-    /* Optional functions are registered when modules load, so they can be
-     * taken here, before the optional_fn_retrieve hook would run. */
-    if (agw_core_api_get(&forms_core)) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, AGWNO(20022)
-                     "mod_authgw_forms needs mod_authgw_core: add 'LoadModule"
-                     " authgw_core_module .../mod_authgw_core.so' (a2enmod"
-                     " authgw_core)");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return OK;
+    return agw_core_api_attach(&forms_core, s, "mod_authgw_forms");
 }
 
 static void forms_register_hooks(apr_pool_t *p)

@@ -26,14 +26,7 @@ static int ntlm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)pconf;
     (void)plog;
     (void)ptemp;
-    if (agw_core_api_get(&ntlm_core)) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, AGWNO(30001)
-                     "mod_authgw_ntlm needs mod_authgw_core: add 'LoadModule"
-                     " authgw_core_module .../mod_authgw_core.so' (a2enmod"
-                     " authgw_core)");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return OK;
+    return agw_core_api_attach(&ntlm_core, s, "mod_authgw_ntlm");
 }
 
 static void ntlm_register_hooks(apr_pool_t *p)

@@ -17,14 +17,7 @@ static int radius_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)pconf;
     (void)plog;
     (void)ptemp;
-    if (agw_core_api_get(&radius_core)) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, AGWNO(40016)
-                     "mod_authgw_radius needs mod_authgw_core: add 'LoadModule"
-                     " authgw_core_module .../mod_authgw_core.so' (a2enmod"
-                     " authgw_core)");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return OK;
+    return agw_core_api_attach(&radius_core, s, "mod_authgw_radius");
 }
 
 static void radius_register_hooks(apr_pool_t *p)

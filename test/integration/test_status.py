@@ -58,3 +58,19 @@ def test_status_html_section(make_httpd, backend, creds, secret):
     r = get(httpd.url("/server-status"))
     assert r.status_code == 200
     assert "<h2>authgw</h2>" in r.text and "Successes" in r.text
+
+
+def test_module_without_core_refuses_to_start(make_httpd, backend, creds, secret):
+    """Every authgw module needs mod_authgw_core; without it httpd does not
+    start, and the log says what to load."""
+    conf = gateway_conf(backend.port, creds.path, secret).replace(
+        "AuthGWSecretFile %s\nAuthGWStore shmcb\n" % secret, "")
+    h = make_httpd(conf, modules=("forms",), start=False)
+    h.expect_errors(r"AGW10012")
+    try:
+        h.start(timeout=5)
+        started = True
+    except Exception:
+        started = False
+    assert not started
+    assert "AGW10012: mod_authgw_forms needs mod_authgw_core" in h.error_log()
