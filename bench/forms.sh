@@ -13,7 +13,10 @@
 #   BENCH_WARMUP=2        seconds of unmeasured warm-up per variant
 #   BENCH_FILE_BYTES=200  size of the static file the backend serves
 #   AUTHGW_IDLE=900       AuthGWSessionIdle of the authgw front (0: never idle,
-#                         so no session refresh writes at all)
+#                         so no session refresh writes at all).  Every run
+#                         starts with a fresh logon, and a session is refreshed
+#                         at most every AUTHGW_IDLE/16 seconds, so runs shorter
+#                         than that make no refresh write either.
 #   AUTHGW_STORE=shmcb    AuthGWStore of the authgw front
 #   BENCH_EXTRA=""        more variants, measured in the same rounds:
 #                         noauth2       a second, identical noauth front: the
@@ -70,8 +73,6 @@ core_so=$top/common/.libs/mod_authgw_core.so
 forms_so=$top/mod_authgw_forms/.libs/mod_authgw_forms.so
 [ -f "$core_so" ] && [ -f "$forms_so" ] \
   || die "the modules are not built; run scripts/build first"
-[ -f "$core_so" ] && [ -f "$forms_so" ] \
-  || die "the modules are not built; run scripts/build first"
 m=$(apxs -q LIBEXECDIR 2>/dev/null || echo /usr/lib/apache2/modules)
 
 if [ -n "${BENCH_DIR:-}" ]; then
@@ -84,9 +85,11 @@ chmod 755 "$dir"
 
 # ---------------------------------------------------------------- cleanup
 declare -A pid=()
+wrk_pid=
 cleanup() {
   local rc=$? name
   trap - EXIT INT TERM
+  [ -z "$wrk_pid" ] || kill -TERM "$wrk_pid" 2>/dev/null || true
   for name in "${!pid[@]}"; do
     kill -TERM "${pid[$name]}" 2>/dev/null || true
   done
@@ -348,15 +351,18 @@ measure() { # variant seconds output-file
   [ -n "${cookie[$v]}" ] && args+=(-H "Cookie: ${cookie[$v]}")
   f0=$(cpu_ticks "${pid[$v]}"); b0=$(cpu_ticks "${pid[backend]}")
   child_ticks w0; read -r m0 t0 < <(machine_ticks)
-  wrk "${args[@]}" "http://127.0.0.1:${port[$v]}$path" > "$out" 2>&1 \
-    || { cat "$out" >&2; die "$v: wrk failed"; }
+  # In the background and waited for, so that a signal stops the script now.
+  wrk "${args[@]}" "http://127.0.0.1:${port[$v]}$path" > "$out" 2>&1 &
+  wrk_pid=$!
+  wait "$wrk_pid" || { cat "$out" >&2; die "$v: wrk failed"; }
+  wrk_pid=
   read -r m1 t1 < <(machine_ticks); child_ticks w1
   f1=$(cpu_ticks "${pid[$v]}"); b1=$(cpu_ticks "${pid[backend]}")
   for name in "${!pid[@]}"; do
     kill -0 "${pid[$name]}" 2>/dev/null || die "$name: httpd died during the run"
   done
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
-  ok= other= first=
+  ok='' other='' first=''
   read -r ok other first < <(sed -n 's/^STATUS ok=\([0-9]*\) other=\([0-9]*\) first_other=\([0-9]*\).*/\1 \2 \3/p' "$out")
   [ -n "$rps" ] && [ -n "$ok" ] || { cat "$out" >&2; die "$v: cannot read wrk's output ($out)"; }
   if grep -q 'Non-2xx or 3xx' "$out" || [ "$other" -ne 0 ] || [ "$ok" -eq 0 ]; then
@@ -377,8 +383,8 @@ measure() { # variant seconds output-file
 # took more than max_other % of the machine; the least disturbed attempt
 # counts.
 run() { # variant label seconds
-  local v=$1 label=$2 s=$3 n=0 keep=
-  local rps ok lat foreign fcpu bcpu wcpu best_line= best_foreign=101 out note
+  local v=$1 label=$2 s=$3 n=0
+  local rps ok lat foreign fcpu bcpu wcpu best_line='' best_foreign=101 out note
   while :; do
     n=$((n + 1))
     [ "$label" = warmup ] || wait_quiet
