@@ -7,8 +7,12 @@
 #include <httpd.h>
 #include <http_log.h>
 
+#include <http_config.h>
+#include <mod_auth.h>
+
 #include "agw_logno.h"
 #include "agw_cookie.h"
+#include "authgw.h"
 
 /* Logs like ap_log_rerror, but every secret registered on r with
  * agw_secret_note() is replaced by "[REDACTED]" first, wherever it shows up.
@@ -41,6 +45,26 @@ void agw_strip_credentials(request_rec *r, const char *const *cookie_names);
 char *agw_set_cookie(apr_pool_t *p, const char *name, const char *value,
                      const char *path, const char *domain, int secure,
                      long max_age);
+
+/* An authn provider named in a directive (AuthGWFormProvider and the like). */
+typedef struct {
+    const char *name;
+    const authn_provider *provider;
+} agw_provider;
+
+/* Directive helper: appends the provider arg to *list (made on first use);
+ * NULL, or a message naming the directive when arg is unknown. */
+const char *agw_provider_add(cmd_parms *cmd, apr_array_header_t **list,
+                             const char *arg);
+
+/* Asks the providers of list (NULL: "file") in order, as mod_auth_basic
+ * does: the next one only when this one does not know the user.  With only
+ * set, just the provider of that name.  *which names the last one asked.
+ * count, when given, adds to the Provider counters. */
+authn_status agw_providers_check(request_rec *r, const apr_array_header_t *list,
+                                 const char *user, const char *password,
+                                 const char *only, const agw_core_api *count,
+                                 const char **which);
 
 /* 1 when the request came in over TLS. */
 int agw_is_https(const request_rec *r);

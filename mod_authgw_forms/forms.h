@@ -28,11 +28,6 @@ typedef struct {
         lifetime_set:1;
 } forms_srv;
 
-typedef struct {
-    const char *name;
-    const authn_provider *provider;
-} forms_provider;
-
 typedef enum {
     FORMS_TYPE_PASSWORD = 0,
     FORMS_TYPE_PASSCODE,
@@ -41,7 +36,7 @@ typedef enum {
 
 /* Per directory. */
 typedef struct {
-    apr_array_header_t *providers; /* of forms_provider */
+    apr_array_header_t *providers; /* of agw_provider */
     apr_size_t max_body;
     forms_type type;
     int same_user;   /* AuthGWFormRequireSameUser */

@@ -3,9 +3,9 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_log.h>
-#include <ap_provider.h>
 
 #include "agw_domain.h"
+#include "agw_httpd.h"
 
 #define DEFAULT_IDLE 1800
 #define DEFAULT_LIFETIME 28800
@@ -67,25 +67,8 @@ forms_dir *forms_dir_of(const request_rec *r)
 const char *forms_cmd_provider(cmd_parms *cmd, void *dc, const char *arg)
 {
     forms_dir *c = dc;
-    forms_provider *fp;
-
-    if (!c->providers_set) {
-        c->providers = apr_array_make(cmd->pool, 2, sizeof(forms_provider));
-        c->providers_set = 1;
-    }
-    fp = apr_array_push(c->providers);
-    fp->name = arg;
-    fp->provider = ap_lookup_provider(AUTHN_PROVIDER_GROUP, arg,
-                                      AUTHN_PROVIDER_VERSION);
-    if (!fp->provider)
-        return apr_psprintf(cmd->pool, "AuthGWFormProvider: unknown provider"
-                            " '%s'; load the module that provides it (for"
-                            " 'file': mod_authn_file) or define it with"
-                            " <AuthnProviderAlias>", arg);
-    if (!fp->provider->check_password)
-        return apr_psprintf(cmd->pool, "AuthGWFormProvider: provider '%s'"
-                            " cannot check passwords", arg);
-    return NULL;
+    c->providers_set = 1;
+    return agw_provider_add(cmd, &c->providers, arg);
 }
 
 /* AuthGWSessionIdle and AuthGWSessionLifetime: cmd->info says which. */

@@ -7,7 +7,6 @@
 #include <apr_strings.h>
 #include <http_core.h>
 #include <http_log.h>
-#include <ap_provider.h>
 #include <http_protocol.h>
 #include <http_request.h>
 
@@ -120,51 +119,14 @@ static int logon_get(request_rec *r)
                      q ? apr_table_get(q, "return") : NULL, NULL);
 }
 
-/* Runs the configured providers in order, as mod_auth_basic does: the next
- * one is asked only when this one does not know the user.  With only set,
- * just the provider of that name (the one whose challenge is answered). */
+/* The providers of AuthGWFormProvider; with only set, just the one whose
+ * challenge is answered. */
 static authn_status check_password(request_rec *r, const char *user,
                                    const char *password, const char *only,
                                    const char **which)
 {
-    forms_dir *d = forms_dir_of(r);
-    forms_provider dflt = { "file", NULL };
-    const forms_provider *list = &dflt;
-    int i, n = 1;
-    authn_status res = AUTH_USER_NOT_FOUND;
-
-    if (d->providers) {
-        list = (const forms_provider *)d->providers->elts;
-        n = d->providers->nelts;
-    }
-    else {
-        dflt.provider = ap_lookup_provider(AUTHN_PROVIDER_GROUP, "file",
-                                           AUTHN_PROVIDER_VERSION);
-    }
-    for (i = 0; i < n; i++) {
-        apr_time_t t0 = apr_time_now();
-        if (only && strcmp(only, list[i].name))
-            continue;
-        *which = list[i].name;
-        if (!list[i].provider) {
-            agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(20012)
-                     "no authn provider '%s' is loaded; set AuthGWFormProvider"
-                     " or load mod_authn_file", list[i].name);
-            return AUTH_GENERAL_ERROR;
-        }
-        apr_table_setn(r->notes, AUTHN_PROVIDER_NAME_NOTE, list[i].name);
-        res = list[i].provider->check_password(r, user, password);
-        apr_table_unset(r->notes, AUTHN_PROVIDER_NAME_NOTE);
-        forms_core.stat(AGW_M_PROVIDER, AGW_C_ATTEMPTS, 1);
-        forms_core.stat(AGW_M_PROVIDER, AGW_C_LATENCY_US,
-                        (apr_uint64_t)(apr_time_now() - t0));
-        forms_core.stat(AGW_M_PROVIDER,
-                        res == AUTH_GRANTED ? AGW_C_SUCCESSES
-                        : res == AUTH_GENERAL_ERROR ? AGW_C_ERRORS
-                        : AGW_C_FAILURES, 1);
-        if (res != AUTH_USER_NOT_FOUND)
-            break;
-    }
+    authn_status res = agw_providers_check(r, forms_dir_of(r)->providers, user,
+                                           password, only, &forms_core, which);
     if (only && strcmp(*which, only)) {
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(20024)
                  "the provider '%s' that challenged is no longer in"

@@ -50,10 +50,6 @@ typedef struct {
 } ntlm_dir;
 
 /* One AuthGWNTLMBasicProvider entry. */
-typedef struct {
-    const char *name;
-    const authn_provider *provider;
-} ntlm_basic_provider;
 
 /* The SSO session functions of mod_authgw_forms (NULL when not loaded). */
 extern APR_OPTIONAL_FN_TYPE(authgw_session_issue) *ntlm_session_issue;

@@ -12,7 +12,6 @@
 #include <http_protocol.h>
 #include <http_request.h>
 #include <mod_auth.h>
-#include <ap_provider.h>
 
 #include "agw_b64.h"
 #include "agw_httpd.h"
@@ -179,12 +178,8 @@ static int session_user(request_rec *r)
 static int basic_check(request_rec *r, const ntlm_wire *w,
                        const unsigned char *tok, apr_size_t len)
 {
-    const ntlm_dir *d = ntlm_dir_of(r);
-    ntlm_basic_provider dflt = { "file", NULL };
-    const ntlm_basic_provider *list = &dflt;
     const char *colon, *user, *pw, *which = "file";
-    authn_status res = AUTH_USER_NOT_FOUND;
-    int i, n = 1;
+    authn_status res;
 
     colon = tok ? memchr(tok, ':', len) : NULL;
     if (!colon || colon == (const char *)tok || memchr(tok, '\0', len)) {
@@ -197,28 +192,10 @@ static int basic_check(request_rec *r, const ntlm_wire *w,
                           (apr_size_t)(colon - (const char *)tok));
     pw = apr_pstrmemdup(r->pool, colon + 1,
                         len - (apr_size_t)(colon - (const char *)tok) - 1);
-    if (d->basic_providers) {
-        list = (const ntlm_basic_provider *)d->basic_providers->elts;
-        n = d->basic_providers->nelts;
-    }
-    else
-        dflt.provider = ap_lookup_provider(AUTHN_PROVIDER_GROUP, "file",
-                                           AUTHN_PROVIDER_VERSION);
     apr_table_setn(r->notes, AUTHGW_NOTE_RECEIPT, "basic");
     ntlm_stat(AGW_M_BASIC, AGW_C_ATTEMPTS);
-    for (i = 0; i < n && res == AUTH_USER_NOT_FOUND; i++) {
-        which = list[i].name;
-        if (!list[i].provider) {
-            agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30029)
-                     "AuthGWNTLMBasicProvider: the authn provider '%s' is not"
-                     " loaded (mod_authn_file for 'file')", which);
-            res = AUTH_GENERAL_ERROR;
-            break;
-        }
-        apr_table_setn(r->notes, AUTHN_PROVIDER_NAME_NOTE, which);
-        res = list[i].provider->check_password(r, user, pw);
-        apr_table_unset(r->notes, AUTHN_PROVIDER_NAME_NOTE);
-    }
+    res = agw_providers_check(r, ntlm_dir_of(r)->basic_providers, user, pw,
+                              NULL, NULL, &which);
     switch (res) {
     case AUTH_GRANTED:
         r->user = (char *)user;

@@ -7,7 +7,7 @@
 #include <apr_strings.h>
 #include <http_log.h>
 #include <mod_auth.h>
-#include <ap_provider.h>
+#include "agw_httpd.h"
 
 void *ntlm_create_dir(apr_pool_t *p, char *dir)
 {
@@ -152,23 +152,6 @@ const char *ntlm_cmd_basic_fallback(cmd_parms *cmd, void *dc, int on)
 const char *ntlm_cmd_basic_provider(cmd_parms *cmd, void *dc, const char *arg)
 {
     ntlm_dir *c = dc;
-    ntlm_basic_provider *e;
-
-    if (!c->basic_providers_set) {
-        /* The first occurrence in a section replaces the inherited list. */
-        c->basic_providers = apr_array_make(cmd->pool, 2, sizeof *e);
-        c->basic_providers_set = 1;
-    }
-    e = apr_array_push(c->basic_providers);
-    e->name = apr_pstrdup(cmd->pool, arg);
-    e->provider = ap_lookup_provider(AUTHN_PROVIDER_GROUP, arg,
-                                     AUTHN_PROVIDER_VERSION);
-    if (!e->provider)
-        return apr_psprintf(cmd->pool, "AuthGWNTLMBasicProvider: unknown authn"
-                            " provider '%s' (is mod_authn_%s loaded?)", arg,
-                            arg);
-    if (!e->provider->check_password)
-        return apr_psprintf(cmd->pool, "AuthGWNTLMBasicProvider: the authn"
-                            " provider '%s' cannot check passwords", arg);
-    return NULL;
+    c->basic_providers_set = 1;
+    return agw_provider_add(cmd, &c->basic_providers, arg);
 }
