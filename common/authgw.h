@@ -82,6 +82,33 @@ APR_DECLARE_OPTIONAL_FN(const char *, authgw_session_cookie_name,
 #define AUTHGW_NOTE_ANSWER_STATE "authgw-answer-state"
 #define AUTHGW_NOTE_GROUPS "authgw-groups"
 
+/* Account state, from a directory validator (authgw-ldap, authgw-kerberos).
+ *
+ * ACCOUNT: set with AUTH_DENIED when the directory refused a logon for a
+ * reason the user must be told: "password-expired", "must-change",
+ * "disabled", "locked", "account-expired".  Set only when the directory
+ * reports it after checking the password (as AD does), so it never tells a
+ * stranger whether an account exists.
+ * PASSWORD_EXPIRES: set with AUTH_GRANTED: when the password expires, in
+ * seconds since the epoch (decimal); absent when it never expires.
+ *
+ * Password change goes through the ordinary check_password call, so that
+ * <AuthnProviderAlias> sections apply: the receipt module puts the new
+ * password in r->pool's user data under the key NEW_PASSWORD (user data, not
+ * a note, so that no LogFormat can show it) and calls the provider with the current password; a provider that can
+ * change passwords does so as that user and sets PASSWORD_CHANGED to "1"
+ * with AUTH_GRANTED, or returns AUTH_DENIED with PASSWORD_REFUSED set to a
+ * reason fit to show the user ("too-short", "complexity", "history",
+ * "min-age", "policy") when the directory refused the new password.  A
+ * provider that cannot change passwords ignores NEW_PASSWORD, so the
+ * receipt module must see PASSWORD_CHANGED before it says the change
+ * happened. */
+#define AUTHGW_NOTE_ACCOUNT "authgw-account"
+#define AUTHGW_NOTE_PASSWORD_EXPIRES "authgw-password-expires"
+#define AUTHGW_NOTE_NEW_PASSWORD "authgw-new-password"
+#define AUTHGW_NOTE_PASSWORD_CHANGED "authgw-password-changed"
+#define AUTHGW_NOTE_PASSWORD_REFUSED "authgw-password-refused"
+
 /* The core functions as one table, filled by agw_core_api(). */
 typedef struct {
     APR_OPTIONAL_FN_TYPE(authgw_keyring) *keyring;
