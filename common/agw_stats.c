@@ -1,7 +1,8 @@
 #include "agw_stats.h"
 
 const char *const agw_method_names[AGW_M_COUNT] = {
-    "Form", "Basic", "NTLM", "Negotiate", "Session", "Provider", "Radius"
+    "Form", "Basic", "NTLM", "Negotiate", "Session", "Provider", "Radius",
+    "LDAP", "Kerberos"
 };
 
 const char *const agw_counter_names[AGW_C_COUNT] = {

@@ -13,6 +13,8 @@ typedef enum {
     AGW_M_SESSION,   /* requests admitted by an SSO session cookie */
     AGW_M_PROVIDER,  /* Apache authn providers called from the form */
     AGW_M_RADIUS,    /* the radius provider */
+    AGW_M_LDAP,      /* the authgw-ldap provider */
+    AGW_M_KERBEROS,  /* the authgw-kerberos provider */
     AGW_M_COUNT
 } agw_method;
 
