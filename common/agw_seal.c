@@ -112,7 +112,12 @@ int agw_keyring_random(agw_keyring *kr)
 
 void agw_keyring_clear(agw_keyring *kr)
 {
-    OPENSSL_cleanse(kr, sizeof *kr);
+    agw_wipe(kr, sizeof *kr);
+}
+
+void agw_wipe(void *p, size_t n)
+{
+    OPENSSL_cleanse(p, n);
 }
 
 int agw_random(void *buf, size_t n)

@@ -85,6 +85,10 @@ int agw_mac_verify(const agw_keyring *kr, const char *purpose,
                    const void *data, size_t len, const unsigned char *mac,
                    size_t maclen);
 
+/* Overwrites n bytes in a way the compiler cannot drop (for keys and
+ * passwords that are done with). */
+void agw_wipe(void *p, size_t n);
+
 /* Constant-time equality of two byte strings of possibly different lengths
  * (the lengths themselves are not secret). */
 int agw_ct_equal(const void *a, size_t alen, const void *b, size_t blen);

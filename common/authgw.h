@@ -66,6 +66,41 @@ APR_DECLARE_OPTIONAL_FN(const char *, authgw_session_user, (request_rec *r));
  * every receipt module strips it before proxying. */
 APR_DECLARE_OPTIONAL_FN(const char *, authgw_session_cookie_name,
                         (request_rec *r));
+/* The default of AuthGWCookieName, and the pre-logon cookie of the logon
+ * form (path /.authgw/): neither is ever for a backend. */
+#define AUTHGW_SESSION_COOKIE "AuthGWSession"
+#define AUTHGW_PRE_COOKIE "AuthGWPre"
+
+/* Delegation (mod_authgw_delegate) and the session.
+ *
+ * At logon a receipt hands authgw_session_issue the password to keep for
+ * delegation through r->pool's user data under DELEG_PASSWORD (and, when
+ * the user to delegate as is not the logon user, DELEG_USER): user data,
+ * never a note, since a LogFormat can show notes.  The session keeps it
+ * sealed under a random key that only the session cookie carries.
+ *
+ * authgw_session_credentials: the user name and password to present to a
+ * published server, kept with the session that authenticated r: OK;
+ * DECLINED when r was not authenticated by a session or its session keeps
+ * no password; HTTP_INTERNAL_SERVER_ERROR when it cannot be opened (logged).
+ * The password is registered for log redaction.
+ * authgw_session_end_current: ends the session that authenticated r and
+ * adds the Set-Cookie that deletes its cookie; returns 1, or 0 when r had
+ * no session.
+ * authgw_form_type: the AuthGWFormType of r's directory ("password",
+ * "passcode" or "passcode-password"), also on a stand-in request that
+ * carries only per_dir_config (for checks at httpd -t). */
+#define AUTHGW_POOL_DELEG_PASSWORD "authgw-deleg-password"
+#define AUTHGW_POOL_DELEG_USER "authgw-deleg-user"
+APR_DECLARE_OPTIONAL_FN(int, authgw_session_credentials,
+                        (request_rec *r, const char **user,
+                         const char **password));
+APR_DECLARE_OPTIONAL_FN(int, authgw_session_end_current, (request_rec *r));
+APR_DECLARE_OPTIONAL_FN(const char *, authgw_form_type, (request_rec *r));
+
+/* Exported by mod_authgw_radius: 1 when AuthGWRadiusOTP is On in r's
+ * directory (r may be a stand-in request, as above). */
+APR_DECLARE_OPTIONAL_FN(int, authgw_radius_otp, (request_rec *r));
 
 /* Request notes through which receipt modules and validators talk.
  *

@@ -13,7 +13,7 @@
 #define FORMS_HANDLER "authgw-forms"
 #define FORMS_PREFIX "/.authgw/"
 #define FORMS_RESERVED_NOTE "authgw-reserved"
-#define FORMS_PRE_COOKIE "AuthGWPre"
+#define FORMS_PRE_COOKIE AUTHGW_PRE_COOKIE
 #define FORMS_CSRF_PURPOSE "authgw csrf v1"
 #define FORMS_MAX_NAME 256
 #define FORMS_MAX_SECRET 1024
@@ -72,6 +72,13 @@ forms_dir *forms_dir_of(const request_rec *r);
 int authgw_session_issue(request_rec *r, const char *user, const char *method);
 const char *authgw_session_user(request_rec *r);
 const char *authgw_session_cookie_name(request_rec *r);
+int authgw_session_credentials(request_rec *r, const char **user,
+                               const char **password);
+int authgw_session_end_current(request_rec *r);
+const char *authgw_form_type(request_rec *r);
+/* At a logon POST (form fields f): hands authgw_session_issue the password
+ * to keep for delegation, as AuthGWFormType says. */
+void forms_session_keep_password(request_rec *r, apr_table_t *f);
 /* Ends every session the request's cookies name; returns how many. */
 int forms_session_end(request_rec *r);
 /* Adds the Set-Cookie that deletes the session cookie. */

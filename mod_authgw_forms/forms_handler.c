@@ -313,6 +313,7 @@ static int logon_post(request_rec *r)
             return refuse(r, user, ret, "delegation-user-differs", which);
     }
     apr_table_setn(r->notes, AUTHGW_NOTE_RECEIPT, "form");
+    forms_session_keep_password(r, f);
     res = check_password(r, user, secret, NULL, &which);
     return conclude(r, res, user, ret, which);
 }

@@ -35,6 +35,9 @@ static void forms_register_hooks(apr_pool_t *p)
     APR_REGISTER_OPTIONAL_FN(authgw_session_issue);
     APR_REGISTER_OPTIONAL_FN(authgw_session_user);
     APR_REGISTER_OPTIONAL_FN(authgw_session_cookie_name);
+    APR_REGISTER_OPTIONAL_FN(authgw_session_credentials);
+    APR_REGISTER_OPTIONAL_FN(authgw_session_end_current);
+    APR_REGISTER_OPTIONAL_FN(authgw_form_type);
 }
 
 #define SRV(name, fn, info, how, help) \

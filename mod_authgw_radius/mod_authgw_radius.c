@@ -26,6 +26,7 @@ static void radius_register_hooks(apr_pool_t *p)
                               AUTHN_PROVIDER_VERSION, &radius_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_post_config(radius_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_REGISTER_OPTIONAL_FN(authgw_radius_otp);
 }
 
 #define DIR(name, fn, how, help) \

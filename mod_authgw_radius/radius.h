@@ -43,6 +43,8 @@ void *radius_merge_dir(apr_pool_t *p, void *base, void *add);
 const char *radius_cmd_server(cmd_parms *cmd, void *dc, int argc,
                               char *const argv[]);
 const char *radius_cmd_otp(cmd_parms *cmd, void *dc, int on);
+/* Exported: AuthGWRadiusOTP of r's directory, for delegation checks. */
+int authgw_radius_otp(request_rec *r);
 const char *radius_cmd_nas_id(cmd_parms *cmd, void *dc, const char *arg);
 const char *radius_cmd_dead_time(cmd_parms *cmd, void *dc, const char *arg);
 

@@ -120,6 +120,13 @@ const char *radius_cmd_otp(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
+int authgw_radius_otp(request_rec *r)
+{
+    radius_dir *d = ap_get_module_config(r->per_dir_config,
+                                         &authgw_radius_module);
+    return d && d->otp;
+}
+
 const char *radius_cmd_nas_id(cmd_parms *cmd, void *dc, const char *arg)
 {
     radius_dir *c = dc;
