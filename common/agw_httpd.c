@@ -140,6 +140,21 @@ static int is_identity_header(const char *name)
     return 0;
 }
 
+void agw_strip_header(request_rec *r, const char *name)
+{
+    const apr_array_header_t *arr = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    apr_array_header_t *drop = apr_array_make(r->pool, 1, sizeof(char *));
+    size_t n = strlen(name);
+    int i;
+
+    for (i = 0; i < arr->nelts; i++)
+        if (e[i].key && strlen(e[i].key) == n && same_name(e[i].key, name, n))
+            APR_ARRAY_PUSH(drop, const char *) = e[i].key;
+    for (i = 0; i < drop->nelts; i++)
+        apr_table_unset(r->headers_in, APR_ARRAY_IDX(drop, i, const char *));
+}
+
 void agw_strip_credentials(request_rec *r, const char *const *cookie_names)
 {
     const apr_array_header_t *arr = apr_table_elts(r->headers_in);

@@ -40,6 +40,10 @@ int agw_read_body(request_rec *r, apr_size_t max, char **body,
  * named in cookie_names (NULL-terminated). */
 void agw_strip_credentials(request_rec *r, const char *const *cookie_names);
 
+/* Removes every request header named name in any spelling with '-' or '_'
+ * (CGI, PHP and others map both to the same variable). */
+void agw_strip_header(request_rec *r, const char *name);
+
 /* A Set-Cookie value.  max_age < 0 makes a browser-session cookie, 0 deletes
  * the cookie.  Always HttpOnly and SameSite=Lax; Secure when secure. */
 char *agw_set_cookie(apr_pool_t *p, const char *name, const char *value,

@@ -2,7 +2,7 @@
 
 const char *const agw_method_names[AGW_M_COUNT] = {
     "Form", "Basic", "NTLM", "Negotiate", "Session", "Provider", "Radius",
-    "LDAP", "Kerberos"
+    "LDAP", "Kerberos", "Delegate"
 };
 
 const char *const agw_counter_names[AGW_C_COUNT] = {

@@ -15,6 +15,12 @@ typedef enum {
     AGW_M_RADIUS,    /* the radius provider */
     AGW_M_LDAP,      /* the authgw-ldap provider */
     AGW_M_KERBEROS,  /* the authgw-kerberos provider */
+    AGW_M_DELEGATE,  /* delegation to published servers: Attempts are
+                      * requests sent with delegated credentials,
+                      * Successes those the server accepted, Failures
+                      * those it refused (the user is asked again), Errors
+                      * the alerts: a server asked for authentication the
+                      * rule does not delegate */
     AGW_M_COUNT
 } agw_method;
 

@@ -84,9 +84,9 @@ APR_DECLARE_OPTIONAL_FN(const char *, authgw_session_cookie_name,
  * DECLINED when r was not authenticated by a session or its session keeps
  * no password; HTTP_INTERNAL_SERVER_ERROR when it cannot be opened (logged).
  * The password is registered for log redaction.
- * authgw_session_end_current: ends the session that authenticated r and
- * adds the Set-Cookie that deletes its cookie; returns 1, or 0 when r had
- * no session.
+ * authgw_session_end_current: ends the session that authenticated r, adds
+ * the Set-Cookie that deletes its cookie and returns the address of the
+ * logon form that leads back to r's URL; NULL when r had no session.
  * authgw_form_type: the AuthGWFormType of r's directory ("password",
  * "passcode" or "passcode-password"), also on a stand-in request that
  * carries only per_dir_config (for checks at httpd -t). */
@@ -95,7 +95,8 @@ APR_DECLARE_OPTIONAL_FN(const char *, authgw_session_cookie_name,
 APR_DECLARE_OPTIONAL_FN(int, authgw_session_credentials,
                         (request_rec *r, const char **user,
                          const char **password));
-APR_DECLARE_OPTIONAL_FN(int, authgw_session_end_current, (request_rec *r));
+APR_DECLARE_OPTIONAL_FN(const char *, authgw_session_end_current,
+                        (request_rec *r));
 APR_DECLARE_OPTIONAL_FN(const char *, authgw_form_type, (request_rec *r));
 
 /* Exported by mod_authgw_radius: 1 when AuthGWRadiusOTP is On in r's

@@ -61,12 +61,15 @@ int core_stats_init(apr_pool_t *pconf, server_rec *s)
 {
     core_conf *c = ap_get_module_config(s->module_config, &authgw_core_module);
     apr_size_t size = sizeof(apr_uint64_t) * AGW_M_COUNT * AGW_C_COUNT;
-    retained_stats *rs = ap_retained_data_get(RETAINED_STATS);
+    /* Keyed by size: a graceful restart into a build with more counters
+     * must not index past the old segment. */
+    const char *key = apr_psprintf(pconf, RETAINED_STATS "-%" APR_SIZE_T_FMT,
+                                   size);
+    retained_stats *rs = ap_retained_data_get(key);
     apr_status_t rv;
 
-    (void)pconf;
     if (!rs) {
-        rs = ap_retained_data_create(RETAINED_STATS, sizeof *rs);
+        rs = ap_retained_data_create(key, sizeof *rs);
         /* In the process pool, so the counters survive graceful restarts. */
         rv = apr_shm_create(&rs->shm, size, NULL, s->process->pool);
         if (rv != APR_SUCCESS) {

@@ -74,7 +74,7 @@ const char *authgw_session_user(request_rec *r);
 const char *authgw_session_cookie_name(request_rec *r);
 int authgw_session_credentials(request_rec *r, const char **user,
                                const char **password);
-int authgw_session_end_current(request_rec *r);
+const char *authgw_session_end_current(request_rec *r);
 const char *authgw_form_type(request_rec *r);
 /* At a logon POST (form fields f): hands authgw_session_issue the password
  * to keep for delegation, as AuthGWFormType says. */

@@ -12,6 +12,7 @@
 #include "agw_b64.h"
 #include "agw_cookie.h"
 #include "agw_domain.h"
+#include "agw_form.h"
 #include "agw_httpd.h"
 #include "agw_seal.h"
 
@@ -327,14 +328,17 @@ int authgw_session_credentials(request_rec *r, const char **user,
     return OK;
 }
 
-int authgw_session_end_current(request_rec *r)
+const char *authgw_session_end_current(request_rec *r)
 {
     forms_current *cur = current_of(r);
+    const char *ret;
+
     if (!cur)
-        return 0;
+        return NULL;
     forms_core.del(r->server, STORE_NS, cur->t->sid, AGW_SID_LEN, r->pool);
     forms_session_clear_cookie(r);
-    return 1;
+    ret = agw_pct_encode(r->pool, r->unparsed_uri ? r->unparsed_uri : "/", 1);
+    return apr_pstrcat(r->pool, FORMS_PREFIX "logon?return=", ret, NULL);
 }
 
 const char *authgw_form_type(request_rec *r)

@@ -1,0 +1,105 @@
+/* mod_authgw_delegate: internal declarations. */
+#ifndef AGW_DELEGATE_H
+#define AGW_DELEGATE_H
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_core.h>
+#include <util_filter.h>
+
+#include "authgw.h"
+
+#define DELEG_FILTER "AUTHGW_DELEGATE"
+
+typedef enum {
+    DELEG_NONE = 0,
+    DELEG_PASSTHROUGH,
+    DELEG_BASIC,
+    DELEG_NTLM,
+    DELEG_NEGOTIATE,
+    DELEG_KCD,
+    DELEG_SECURID,
+    DELEG_COUNT
+} deleg_kind;
+
+/* Per directory. */
+typedef struct {
+    deleg_kind method;     /* AuthGWDelegate */
+    const char *where;     /* the section that set it, for log lines */
+    const char *header;    /* AuthGWDelegateHeader; NULL: none */
+    unsigned int method_set:1, header_set:1;
+} deleg_dir;
+
+/* Where the credentials sent to the published server came from. */
+typedef enum {
+    DELEG_FROM_NOTHING = 0,
+    DELEG_FROM_BASIC,      /* the request's own Authorization: Basic */
+    DELEG_FROM_SESSION     /* the password kept with the SSO session */
+} deleg_source;
+
+/* One proxied request (r->request_config). */
+typedef struct {
+    const deleg_dir *dir;
+    const char *client_authz; /* the client's Authorization, taken before
+                               * any receipt module stripped it */
+    deleg_source source;
+    int sent;                 /* delegated credentials went out */
+    int judged;               /* the answer's status was looked at */
+    int drop_body;            /* the answer was replaced: its body goes */
+} deleg_req;
+
+/* A delegation method. */
+typedef struct {
+    const char *name;
+    int implemented;
+    int needs_password;  /* only a receipt that learns a password will do */
+    int watch;           /* look at the published server's answer */
+    /* the scheme of a challenge that means "your credentials were refused" */
+    const char *scheme;
+    /* adds what the method sends, after everything else was stripped */
+    void (*request)(request_rec *r, deleg_req *q);
+} deleg_method;
+
+extern module AP_MODULE_DECLARE_DATA authgw_delegate_module;
+extern agw_core_api deleg_core;
+
+/* Functions of the other modules, NULL when they are not loaded. */
+typedef struct {
+    APR_OPTIONAL_FN_TYPE(authgw_session_credentials) *credentials;
+    APR_OPTIONAL_FN_TYPE(authgw_session_end_current) *end_session;
+    APR_OPTIONAL_FN_TYPE(authgw_session_cookie_name) *cookie_name;
+    APR_OPTIONAL_FN_TYPE(authgw_form_type) *form_type;
+    APR_OPTIONAL_FN_TYPE(authgw_radius_otp) *radius_otp;
+    APR_OPTIONAL_FN_TYPE(authn_ap_auth_type) *auth_type;
+} deleg_fns;
+extern deleg_fns deleg_fn;
+void deleg_fns_get(void);
+
+/* delegate_config.c */
+extern const deleg_method deleg_methods[DELEG_COUNT];
+void *deleg_create_dir(apr_pool_t *p, char *dir);
+void *deleg_merge_dir(apr_pool_t *p, void *base, void *add);
+deleg_dir *deleg_dir_of(const request_rec *r);
+const char *deleg_cmd_method(cmd_parms *cmd, void *dc, const char *arg);
+const char *deleg_cmd_header(cmd_parms *cmd, void *dc, const char *arg);
+
+/* delegate_check.c: refuses, at httpd -t and at start, receipts that
+ * cannot give a method what it needs. */
+int deleg_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                       server_rec *s);
+
+/* delegate_request.c: the request hooks */
+int deleg_fixups_early(request_rec *r);
+int deleg_fixups(request_rec *r);
+deleg_req *deleg_req_of(request_rec *r);
+/* The published server, as a log line names it (no query). */
+const char *deleg_backend(request_rec *r);
+
+/* delegate_passthrough.c, delegate_basic.c: the methods */
+void deleg_passthrough_request(request_rec *r, deleg_req *q);
+void deleg_basic_request(request_rec *r, deleg_req *q);
+
+/* delegate_response.c: the published server's answer */
+apr_status_t deleg_out_filter(ap_filter_t *f, apr_bucket_brigade *bb);
+
+#endif

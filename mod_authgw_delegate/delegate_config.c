@@ -1,0 +1,106 @@
+/* Per-directory configuration: AuthGWDelegate and AuthGWDelegateHeader. */
+#include "delegate.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+const deleg_method deleg_methods[DELEG_COUNT] = {
+    /* name, implemented, needs_password, watch, scheme, request */
+    [DELEG_NONE] = { "none", 1, 0, 1, NULL, NULL },
+    [DELEG_PASSTHROUGH] = { "passthrough", 1, 0, 0, NULL,
+                            deleg_passthrough_request },
+    [DELEG_BASIC] = { "basic", 1, 1, 1, "Basic", deleg_basic_request },
+    [DELEG_NTLM] = { "ntlm", 0, 1, 1, "NTLM", NULL },
+    [DELEG_NEGOTIATE] = { "negotiate", 0, 1, 1, "Negotiate", NULL },
+    [DELEG_KCD] = { "kcd", 0, 0, 1, "Negotiate", NULL },
+    [DELEG_SECURID] = { "securid", 0, 0, 1, NULL, NULL },
+};
+
+void *deleg_create_dir(apr_pool_t *p, char *dir)
+{
+    deleg_dir *c = apr_pcalloc(p, sizeof *c);
+    (void)dir;
+    return c;
+}
+
+#define MERGE(field) \
+    c->field = add->field##_set ? add->field : base->field; \
+    c->field##_set = add->field##_set | base->field##_set
+
+void *deleg_merge_dir(apr_pool_t *p, void *basev, void *addv)
+{
+    deleg_dir *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof *c);
+    MERGE(method);
+    c->where = add->method_set ? add->where : base->where;
+    MERGE(header);
+    return c;
+}
+
+deleg_dir *deleg_dir_of(const request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &authgw_delegate_module);
+}
+
+/* "<Location /app>", as the administrator wrote the enclosing section. */
+static const char *section_of(cmd_parms *cmd)
+{
+    const ap_directive_t *sec = cmd->directive ? cmd->directive->parent : NULL;
+    if (!sec)
+        return "the server configuration";
+    return apr_pstrcat(cmd->pool, sec->directive, " ", sec->args, NULL);
+}
+
+const char *deleg_cmd_method(cmd_parms *cmd, void *dc, const char *arg)
+{
+    deleg_dir *c = dc;
+    int i;
+
+    for (i = 0; i < DELEG_COUNT; i++)
+        if (!strcasecmp(arg, deleg_methods[i].name))
+            break;
+    if (i == DELEG_COUNT)
+        return apr_psprintf(cmd->pool, "AuthGWDelegate: unknown method '%s';"
+                            " use none, passthrough or basic", arg);
+    if (!deleg_methods[i].implemented)
+        return apr_psprintf(cmd->pool, "AuthGWDelegate %s: not implemented"
+                            " yet; use none, passthrough or basic for now",
+                            deleg_methods[i].name);
+    c->method = (deleg_kind)i;
+    c->where = section_of(cmd);
+    c->method_set = 1;
+    return NULL;
+}
+
+/* Names that carry the request itself, or credentials of their own. */
+static const char *const reserved_headers[] = {
+    "Authorization", "Proxy-Authorization", "Cookie", "Host", "Connection",
+    "Content-Length", "Content-Type", "Transfer-Encoding", "Upgrade", "TE",
+    "Expect", NULL
+};
+
+const char *deleg_cmd_header(cmd_parms *cmd, void *dc, const char *arg)
+{
+    deleg_dir *c = dc;
+    const char *const *h;
+    const char *s;
+
+    c->header_set = 1;
+    if (!strcasecmp(arg, "Off")) {
+        c->header = NULL;
+        return NULL;
+    }
+    for (s = arg; *s; s++)
+        if (!apr_isalnum(*s) && !strchr("!#$%&'*+-.^_`|~", *s))
+            return apr_psprintf(cmd->pool, "AuthGWDelegateHeader: '%s' is not"
+                                " a header name (letters, digits and '-',"
+                                " e.g. X-Remote-User)", arg);
+    for (h = reserved_headers; *h; h++)
+        if (!strcasecmp(arg, *h))
+            return apr_psprintf(cmd->pool, "AuthGWDelegateHeader: '%s' is a"
+                                " header the request needs for itself; name"
+                                " another, e.g. X-Remote-User", arg);
+    if (!*arg)
+        return "AuthGWDelegateHeader: name a header, e.g. X-Remote-User";
+    c->header = arg;
+    return NULL;
+}
