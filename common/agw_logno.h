@@ -4,7 +4,8 @@
  * searched by id.  Blocks: 1xxxx core, 2xxxx forms, 3xxxx ntlm/negotiate,
  * 4xxxx radius, 5xxxx delegation.  Numbers are never reused.
  *
- * Next free: core 10014, forms 20027, ntlm 30036, radius 40017.
+ * Next free: core 10014, forms 20027, ntlm 30036, radius 40017, delegation
+ * 50009.  Forms ids 20060-20069 belong to the delegation work (20062 next).
  */
 #ifndef AGW_LOGNO_H
 #define AGW_LOGNO_H
