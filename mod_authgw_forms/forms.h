@@ -47,9 +47,12 @@ typedef struct {
     apr_array_header_t *mobile_agents; /* of char *; NULL: the default list */
     int basic_fallback;                /* AuthGWFormBasicFallback */
     apr_array_header_t *basic_agents;  /* of char *; NULL: the default list */
+    int expiry_warn;                   /* AuthGWPasswordExpiryWarn, days; 0: off */
+    int password_change;               /* AuthGWPasswordChange */
     unsigned int providers_set:1, max_body_set:1, type_set:1, same_user_set:1,
         flood_limit_set:1, templates_set:1, language_set:1,
-        mobile_agents_set:1, basic_fallback_set:1, basic_agents_set:1;
+        mobile_agents_set:1, basic_fallback_set:1, basic_agents_set:1,
+        expiry_warn_set:1, password_change_set:1;
 } forms_dir;
 
 extern module AP_MODULE_DECLARE_DATA authgw_forms_module;
@@ -109,6 +112,24 @@ int forms_fixups(request_rec *r);
 
 /* forms_handler.c */
 int forms_handler(request_rec *r);
+/* Makes sure the browser has a pre-logon token and returns the form's CSRF
+ * token for it (NULL on failure). */
+const char *forms_csrf_prepare(request_rec *r);
+/* 1 when token is the CSRF token of the browser's pre-logon cookie. */
+int forms_csrf_ok(request_rec *r, const char *token);
+/* Where to go after logon: ret when it is same-origin, else "/". */
+const char *forms_safe_return(request_rec *r, const char *ret);
+/* The parts every POST to the reserved path shares: flood limit, a form
+ * body within the limit, parsed strictly, secrets registered for log
+ * redaction.  OK or an HTTP status. */
+int forms_read_post(request_rec *r, apr_table_t **f);
+/* Asks AuthGWFormProvider's providers; with only set, just that one. */
+authn_status forms_check_password(request_rec *r, const char *user,
+                                  const char *password, const char *only,
+                                  const char **which);
+/* Issues the session after a logon and sends the browser on to ret. */
+int forms_finish_logon(request_rec *r, const char *user, const char *ret,
+                       const char *which);
 
 /* forms_page.c */
 
@@ -163,5 +184,22 @@ int forms_page_password(request_rec *r, int status, forms_msg msg,
  * "Change now" link to change_url and a "Continue" link to ret; 200. */
 int forms_page_expiry_warning(request_rec *r, long days, const char *ret,
                               const char *change_url);
+
+/* Sends the logon form with a fresh CSRF token. */
+int forms_send_logon(request_rec *r, int status, forms_msg msg,
+                     const char *ret, const char *user);
+
+/* forms_password.c: account states, the expiry warning, password change */
+const char *forms_cmd_expiry_warn(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_password_change(cmd_parms *cmd, void *dc, int on);
+/* The logon form again, telling the user why the directory refused a known
+ * account (AUTHGW_NOTE_ACCOUNT), or the change page where that helps. */
+int forms_account_refused(request_rec *r, const char *user, const char *ret,
+                          const char *which);
+/* After a logon: the warning page when the password expires within
+ * AuthGWPasswordExpiryWarn days, else DECLINED. */
+int forms_expiry_warning(request_rec *r, const char *user, const char *ret);
+/* /.authgw/password */
+int forms_password(request_rec *r);
 
 #endif

@@ -57,6 +57,8 @@ void *forms_merge_dir(apr_pool_t *p, void *basev, void *addv)
     MERGE(mobile_agents);
     MERGE(basic_fallback);
     MERGE(basic_agents);
+    MERGE(expiry_warn);
+    MERGE(password_change);
     return c;
 }
 

@@ -85,6 +85,11 @@ static const command_rec forms_cmds[] = {
         "On: clients of AuthGWFormBasicAgents get 401 Basic, not the form"),
     MAIN(FormBasicAgents, forms_cmd_agents, (void *)1, ITERATE,
          "User-Agent parts of the clients that get Basic, or none"),
+    DIR(PasswordExpiryWarn, forms_cmd_expiry_warn, TAKE1,
+        "days before a password expires from which the logon shows a"
+        " warning (0: never)"),
+    DIR(PasswordChange, forms_cmd_password_change, FLAG,
+        "On: users change their password at /.authgw/password"),
     SRV(SessionIdle, forms_cmd_seconds, NULL, TAKE1,
         "seconds without a request before a session ends (default 1800;"
         " 0: never)"),
