@@ -28,8 +28,6 @@ void *ntlm_merge_dir(apr_pool_t *p, void *basev, void *addv)
     MERGE(allow_v1);
     MERGE(nb_domain);
     MERGE(dns_domain);
-    MERGE(keytab);
-    MERGE(principal);
     MERGE(session_cookie);
     MERGE(basic_fallback);
     MERGE(basic_providers);
@@ -99,28 +97,6 @@ const char *ntlm_cmd_domain(cmd_parms *cmd, void *dc, const char *nb,
     c->nb_domain_set = 1;
     c->dns_domain = dns;
     c->dns_domain_set = 1;
-    return NULL;
-}
-
-const char *ntlm_cmd_keytab(cmd_parms *cmd, void *dc, const char *arg)
-{
-    ntlm_dir *c = dc;
-    c->keytab = ap_server_root_relative(cmd->pool, arg);
-    if (!c->keytab)
-        return apr_psprintf(cmd->pool, "AuthGWKeytab: bad path '%s'", arg);
-    c->keytab_set = 1;
-    return NULL;
-}
-
-const char *ntlm_cmd_principal(cmd_parms *cmd, void *dc, const char *arg)
-{
-    ntlm_dir *c = dc;
-    (void)cmd;
-    if (!*arg)
-        return "AuthGWKerberosPrincipal: name a principal, e.g."
-               " HTTP/gw.example.com@EXAMPLE.COM";
-    c->principal = arg;
-    c->principal_set = 1;
     return NULL;
 }
 
