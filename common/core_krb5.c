@@ -6,9 +6,10 @@
 
 #include <string.h>
 
-#include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_request.h>
+
+#include "agw_domain.h"
 
 void core_krb5_dir_merge(core_krb5_dir *c, const core_krb5_dir *base,
                          const core_krb5_dir *add)
@@ -125,26 +126,15 @@ const char *core_krb5_cmd_principal(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
-static int realm_name_ok(const char *s, size_t max, int dots)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > max)
-        return 0;
-    for (; *s; s++)
-        if (!apr_isalnum(*s) && *s != '-' && *s != '_' && !(dots && *s == '.'))
-            return 0;
-    return 1;
-}
-
 const char *core_krb5_cmd_realm(cmd_parms *cmd, void *dc, const char *realm,
                                 const char *netbios)
 {
     core_krb5_dir *d = kdir(dc);
 
-    if (!realm_name_ok(realm, 255, 1))
+    if (!agw_domain_name_ok(realm, 255, 1))
         return "AuthGWKerberosRealm: the realm takes letters, digits, '-',"
                " '_' and '.' (e.g. EXAMPLE.COM)";
-    if (netbios && !realm_name_ok(netbios, 15, 0))
+    if (netbios && !agw_domain_name_ok(netbios, 15, 0))
         return "AuthGWKerberosRealm: the NetBIOS domain name takes 1-15"
                " letters, digits, '-' or '_' (e.g. EXAMPLE)";
     /* Active Directory realms are the DNS domain in upper case. */

@@ -10,7 +10,6 @@ Users and service accounts here start with "kb" (the AD is shared by every
 test file).
 """
 
-import http.client
 import os
 import re
 import shutil
@@ -22,6 +21,7 @@ import requests
 
 import harness
 from harness import backend_view, get, header, logon
+from test_status import STATUS, counters as status_counters
 
 MODULES = ("core", "forms")
 PW = {
@@ -95,16 +95,6 @@ def krb5_env(ad, monkeypatch):
 NOTES_LOG = ('CustomLog "{dir}/notes.log" "%u account=%{authgw-account}n'
              ' expires=%{authgw-password-expires}n"')
 
-STATUS = """
-ExtendedStatus On
-<Location /server-status>
-    SetHandler server-status
-    ProxyPass !
-    Require ip 127.0.0.1
-</Location>
-"""
-
-
 def kb_conf(backend_port, secret, keytab, principal=SVC[2], extra=""):
     """/ is the logon form, /basic/ is Basic; both ask authgw-kerberos."""
     ident = "AuthGWKeytab %s\n    AuthGWKerberosPrincipal %s" % (keytab, principal)
@@ -161,11 +151,9 @@ def notes(h, want):
 
 
 def counters(h):
-    c = http.client.HTTPConnection("127.0.0.1", h.port, timeout=10)
-    c.request("GET", "/server-status?auto")
-    text = c.getresponse().read().decode()
-    return {k: int(v) for k, v in
-            re.findall(r"^AuthGWKerberos(\w+): (\d+)$", text, re.M)}
+    """The AuthGWKerberos* counters, without the prefix."""
+    return {k[len("AuthGWKerberos"):]: v for k, v in status_counters(h).items()
+            if k.startswith("AuthGWKerberos")}
 
 
 # ---------------------------------------------------------------------------
