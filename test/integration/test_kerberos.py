@@ -31,10 +31,15 @@ PW = {
     "kbmust": "Kb-Mu5t!pass",
     "kbold": "Kb-0ld!pass",
     "kbsoon": "Kb-S00n!pass",
+    "kbchg": "Kb-Chg!pass-1",
+    "kbmust2": "Kb-Mu5t2!pass",
+    "kbpol": "Kb-P0l!pass",
 }
+NEW = {"kbchg": "Kb-Chg!pass-2", "kbmust2": "Kb-Mu5t2!new", "kbpol": "Kb-P0l!short"}
 SVC = ("kbsvc", "Kb-Svc!pass-1", "HTTP/kbgw.gw.test@GW.TEST")
 STALE = ("kbstale", "Kb-Stale!pass-1", "HTTP/kbstale.gw.test@GW.TEST")
-SECRETS = list(PW.values()) + [SVC[1], STALE[1], "Kb-Stale!pass-2"]
+SECRETS = list(PW.values()) + list(NEW.values()) + [SVC[1], STALE[1],
+                                                    "Kb-Stale!pass-2"]
 
 
 def _nt_time(seconds_ago):
@@ -64,7 +69,8 @@ def set_pwd_last_set(ad, user, seconds_ago):
 @pytest.fixture(scope="module")
 def ad(samba_ad):
     for u, pw in PW.items():
-        samba_ad.add_user(u, pw, must_change_at_next_login=(u == "kbmust"))
+        samba_ad.add_user(u, pw,
+                          must_change_at_next_login=u in ("kbmust", "kbmust2"))
     samba_ad.samba_tool("user", "disable", "kbdis")
     set_pwd_last_set(samba_ad, "kbold", 60 * 86400)     # expired 18 days ago
     set_pwd_last_set(samba_ad, "kbsoon", 40 * 86400)    # expires in 2 days
@@ -338,3 +344,91 @@ def test_configtest_checks_keytab_and_principal(gw, keytabs):
     h.write_conf(h.conf_body.replace(keytabs["good"], "/nonexistent/gw.keytab"))
     rc, out = h.configtest()
     assert rc != 0 and "AuthGWKeytab" in out and "/nonexistent/gw.keytab" in out, out
+
+
+# ---------------------------------------------------------------------------
+# password change (kpasswd), driven through a test-only module until
+# /.authgw/password sets the contract's user data
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chpw_module():
+    if shutil.which("apxs") is None:
+        pytest.skip("apxs is not installed (apache2-dev)")
+    d = harness.new_dir("kb-chpw")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "modules",
+                       "mod_authgw_chpw_test.c")
+    shutil.copy(src, d)
+    subprocess.run(["apxs", "-c", "-Wc,-Wall", "-Wc,-Werror",
+                    "-I" + os.path.join(harness.REPO, "common"),
+                    "mod_authgw_chpw_test.c"], cwd=d, check=True,
+                   capture_output=True, timeout=120)
+    yield os.path.join(d, ".libs", "mod_authgw_chpw_test.so")
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def chpw(gw, chpw_module):
+    h = gw(extra="", start=False)
+    h.write_conf(h.conf_body + """
+LoadModule authgw_chpw_test_module %s
+<Location /chpw>
+    SetHandler authgw-chpw-test
+    ProxyPass !
+    Require all granted
+</Location>
+""" % chpw_module)
+    h.start()
+
+    def change(user, password, new):
+        r = requests.post(h.url("/chpw"), timeout=30, data="\n".join(
+            ["authgw-kerberos", user, password, new]).encode())
+        assert r.status_code == 200, r.text[:300]
+        return r.text.strip()
+    change.httpd = h
+    return change
+
+
+def test_password_change(chpw, ad):
+    """The new password works and the old one no longer does; the log says
+    so and shows neither."""
+    assert chpw("kbchg", PW["kbchg"], NEW["kbchg"]) == \
+        "granted changed=1 refused=- account=-"
+    h = chpw.httpd
+    assert basic(h, "kbchg", NEW["kbchg"]).status_code == 200
+    assert basic(h, "kbchg", PW["kbchg"]).status_code == 401
+    assert "AGW10071" in h.error_log()
+
+
+def test_password_change_needs_the_current_password(chpw):
+    assert chpw("kbalice", "not-her-password", "Kb-Whatever!1") == \
+        "denied changed=- refused=- account=-"
+    assert basic(chpw.httpd, "kbalice", PW["kbalice"]).status_code == 200
+
+
+def test_must_change_user_changes_then_logs_on(chpw):
+    """A password that must be changed cannot log on, but can be changed
+    (kadmin/changepw tickets are issued for it), after which it logs on."""
+    h = chpw.httpd
+    assert basic(h, "kbmust2", PW["kbmust2"]).status_code == 401
+    assert chpw("kbmust2", PW["kbmust2"], NEW["kbmust2"]) == \
+        "granted changed=1 refused=- account=-"
+    assert basic(h, "kbmust2", NEW["kbmust2"]).status_code == 200
+
+
+def test_password_change_refused_by_policy(chpw, ad):
+    """A fine-grained password policy on this user only (no domain-wide
+    change): the KDC refuses a short password and says why."""
+    ad.samba_tool("domain", "passwordsettings", "pso", "create", "kbpso", "1",
+                  "--min-pwd-length=20", "--complexity=off",
+                  "--history-length=0", "--min-pwd-age=0")
+    try:
+        ad.samba_tool("domain", "passwordsettings", "pso", "apply", "kbpso",
+                      "kbpol")
+        assert chpw("kbpol", PW["kbpol"], NEW["kbpol"]) == \
+            "denied changed=- refused=too-short account=-"
+        assert basic(chpw.httpd, "kbpol", PW["kbpol"]).status_code == 200
+        assert "AGW10072" in chpw.httpd.error_log()
+    finally:
+        ad.samba_tool("domain", "passwordsettings", "pso", "delete", "kbpso",
+                      check=False)
