@@ -5,6 +5,7 @@
  * 4xxxx radius, 5xxxx delegation.  Numbers are never reused.
  *
  * Next free: core 10014, forms 20027, ntlm 30036, radius 40017.
+ * Kerberos in the core (core_krb5*.c) uses 10060-10099: next free 10075.
  */
 #ifndef AGW_LOGNO_H
 #define AGW_LOGNO_H
