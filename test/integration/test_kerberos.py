@@ -22,6 +22,7 @@ import requests
 import harness
 from harness import backend_view, get, header, logon
 from test_status import STATUS, counters as status_counters
+from webclient import Agent, assert_logged_on, assert_no_session, form_for
 
 MODULES = ("core", "forms")
 PW = {
@@ -347,44 +348,24 @@ def test_configtest_checks_keytab_and_principal(gw, keytabs):
 
 
 # ---------------------------------------------------------------------------
-# password change (kpasswd), driven through a test-only module until
-# /.authgw/password sets the contract's user data
+# password change (kpasswd) through the change page /.authgw/password
 # ---------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def chpw_module():
-    if shutil.which("apxs") is None:
-        pytest.skip("apxs is not installed (apache2-dev)")
-    d = harness.new_dir("kb-chpw")
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "modules",
-                       "mod_authgw_chpw_test.c")
-    shutil.copy(src, d)
-    subprocess.run(["apxs", "-c", "-Wc,-Wall", "-Wc,-Werror",
-                    "-I" + os.path.join(harness.REPO, "common"),
-                    "mod_authgw_chpw_test.c"], cwd=d, check=True,
-                   capture_output=True, timeout=120)
-    yield os.path.join(d, ".libs", "mod_authgw_chpw_test.so")
-    shutil.rmtree(d, ignore_errors=True)
-
-
 @pytest.fixture
-def chpw(gw, chpw_module):
-    h = gw(extra="", start=False)
-    h.write_conf(h.conf_body + """
-LoadModule authgw_chpw_test_module %s
-<Location /chpw>
-    SetHandler authgw-chpw-test
-    ProxyPass !
-    Require all granted
-</Location>
-""" % chpw_module)
-    h.start()
+def chpw(gw):
+    """chpw(user, password, new): posts the change page of a gateway with
+    AuthGWPasswordChange On; returns the response (chpw.httpd: the
+    gateway, chpw.agent: the browser)."""
+    h = gw(extra="AuthGWPasswordChange On")
 
-    def change(user, password, new):
-        r = requests.post(h.url("/chpw"), timeout=30, data="\n".join(
-            ["authgw-kerberos", user, password, new]).encode())
-        assert r.status_code == 200, r.text[:300]
-        return r.text.strip()
+    def change(user, password, new, agent=None):
+        agent = agent or Agent(h)
+        form = form_for(agent.get("/.authgw/password").text, "/.authgw/password")
+        assert form is not None
+        return agent.request("POST", "/.authgw/password", fields={
+            "username": user, "password": password, "new_password": new,
+            "confirm_password": new, "return": "/",
+            "csrf_token": form["inputs"]["csrf_token"]["value"]})
     change.httpd = h
     return change
 
@@ -392,43 +373,55 @@ LoadModule authgw_chpw_test_module %s
 def test_password_change(chpw, ad):
     """The new password works and the old one no longer does; the log says
     so and shows neither."""
-    assert chpw("kbchg", PW["kbchg"], NEW["kbchg"]) == \
-        "granted changed=1 refused=- account=-"
     h = chpw.httpd
+    a = Agent(h)
+    assert_logged_on(h, a, chpw("kbchg", PW["kbchg"], NEW["kbchg"], a),
+                     user="kbchg")
     assert basic(h, "kbchg", NEW["kbchg"]).status_code == 200
     assert basic(h, "kbchg", PW["kbchg"]).status_code == 401
-    assert "AGW10071" in h.error_log()
+    assert "AGW10071" in h.error_log() and "AGW20054" in h.error_log()
 
 
 def test_password_change_needs_the_current_password(chpw):
-    assert chpw("kbalice", "not-her-password", "Kb-Whatever!1") == \
-        "denied changed=- refused=- account=-"
+    r = chpw("kbalice", "not-her-password", "Kb-Whatever!1")
+    assert r.status_code == 200
+    assert_no_session(r)
+    assert "AGW20059" in chpw.httpd.error_log()
     assert basic(chpw.httpd, "kbalice", PW["kbalice"]).status_code == 200
 
 
 def test_must_change_user_changes_then_logs_on(chpw):
     """A password that must be changed cannot log on, but can be changed
-    (kadmin/changepw tickets are issued for it), after which it logs on."""
+    (kadmin/changepw tickets are issued for it): the logon form sends the
+    user to the change page, after which they are logged on."""
     h = chpw.httpd
     assert basic(h, "kbmust2", PW["kbmust2"]).status_code == 401
-    assert chpw("kbmust2", PW["kbmust2"], NEW["kbmust2"]) == \
-        "granted changed=1 refused=- account=-"
+    a = Agent(h)
+    r = a.logon({"username": "kbmust2", "password": PW["kbmust2"]})
+    assert r.status_code == 200
+    assert_no_session(r)
+    assert form_for(r.text, "/.authgw/password") is not None, r.text[:500]
+    assert_logged_on(h, a, chpw("kbmust2", PW["kbmust2"], NEW["kbmust2"], a),
+                     user="kbmust2")
     assert basic(h, "kbmust2", NEW["kbmust2"]).status_code == 200
 
 
 def test_password_change_refused_by_policy(chpw, ad):
     """A fine-grained password policy on this user only (no domain-wide
-    change): the KDC refuses a short password and says why."""
+    change): the KDC refuses a short password and the page says why."""
     ad.samba_tool("domain", "passwordsettings", "pso", "create", "kbpso", "1",
                   "--min-pwd-length=20", "--complexity=off",
                   "--history-length=0", "--min-pwd-age=0")
     try:
         ad.samba_tool("domain", "passwordsettings", "pso", "apply", "kbpso",
                       "kbpol")
-        assert chpw("kbpol", PW["kbpol"], NEW["kbpol"]) == \
-            "denied changed=- refused=too-short account=-"
+        r = chpw("kbpol", PW["kbpol"], NEW["kbpol"])
+        assert r.status_code == 200
+        assert_no_session(r)
         assert basic(chpw.httpd, "kbpol", PW["kbpol"]).status_code == 200
-        assert "AGW10072" in chpw.httpd.error_log()
+        log = chpw.httpd.error_log()
+        assert "AGW10072" in log
+        assert re.search(r"AGW20058: .*too-short", log), log[-2000:]
     finally:
         ad.samba_tool("domain", "passwordsettings", "pso", "delete", "kbpso",
                       check=False)
