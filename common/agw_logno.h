@@ -4,7 +4,7 @@
  * searched by id.  Blocks: 1xxxx core, 2xxxx forms, 3xxxx ntlm/negotiate,
  * 4xxxx radius, 5xxxx delegation.  Numbers are never reused.
  *
- * Next free: core 10014, forms 20027, ntlm 30036, radius 40017.
+ * Next free: core 10014, forms 20032, ntlm 30036, radius 40017.
  */
 #ifndef AGW_LOGNO_H
 #define AGW_LOGNO_H
