@@ -193,6 +193,7 @@ def test_edited_copy_of_the_templates_is_served(make_gateway, backend):
 
     de = page(httpd, "de")
     assert 'class="logo"' in de.text
+    assert "img-src data:" in de.headers["Content-Security-Policy"]
     assert_language(de, "de", "Kennung", "Melden Sie sich mit Ihrem Contoso-Konto an")
     nl = page(httpd, "nl-BE, en;q=0.1")
     assert_language(nl, "nl", "Gebruikersnaam", "Wachtwoord", "Use your Contoso account")
@@ -493,3 +494,51 @@ ExtendedStatus On
     assert found.get("AuthGWBasicAttempts") == "2", r.text[-800:]
     assert found.get("AuthGWBasicSuccesses") == "1"
     assert found.get("AuthGWBasicFailures") == "1"
+
+
+# ---------------------------------------------------------------------------
+# the shipped password change and expiry warning pages (the module embeds
+# these files; the pages are sent by the password-change flow)
+# ---------------------------------------------------------------------------
+
+def render_shipped(name, **values):
+    """A shipped page template filled as the module fills it: values escaped,
+    {{text.KEY}} from lang/en.txt."""
+    import html
+    strings = {}
+    with open(os.path.join(SHIPPED, "lang", "en.txt"), encoding="utf-8") as f:
+        for line in f:
+            if "=" in line and not line.lstrip().startswith("#"):
+                k, _, v = line.partition("=")
+                strings["text." + k.strip()] = v.strip()
+    with open(os.path.join(SHIPPED, name), encoding="utf-8") as f:
+        text = f.read()
+
+    def fill(m):
+        k = m.group(1).strip()
+        assert k in strings or k in values, "unfilled placeholder %s in %s" % (k, name)
+        return html.escape(strings.get(k, values.get(k, "")))
+    return re.sub(r"\{\{(.*?)\}\}", fill, text)
+
+
+def test_shipped_password_form_fields():
+    text = render_shipped("password.html", message="", message_kind="", username="alice",
+                          csrf_token="tok", **{"return": "/app"})
+    forms = harness.parse_forms(text)
+    assert len(forms) == 1 and forms[0]["method"] == "post"
+    assert forms[0]["action"] == "/.authgw/password"
+    inputs = forms[0]["inputs"]
+    assert {k: v["type"] for k, v in inputs.items()} == {
+        "username": "text", "password": "password", "new_password": "password",
+        "confirm_password": "password", "return": "hidden", "csrf_token": "hidden"}
+    assert inputs["username"]["value"] == "alice" and inputs["return"]["value"] == "/app"
+    assert len(forms[0]["buttons"]) == 1
+
+
+def test_shipped_expiry_warning_links():
+    text = render_shipped("expiry-warning.html", message="Your password expires in 3 days.",
+                          days="3", change_url="/.authgw/password?return=%2Fapp",
+                          **{"return": "/app"})
+    links = dict(re.findall(r'<a class="(\w+)" href="([^"]*)"', text))
+    assert links == {"change": "/.authgw/password?return=%2Fapp", "continue": "/app"}, text
+    assert "Your password expires in 3 days." in text
