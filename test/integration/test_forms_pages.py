@@ -230,6 +230,11 @@ def _break_unknown_placeholder(d):
     return ("logon-password.html line 4: unknown placeholder {{usrname}}",)
 
 
+def _break_empty_placeholder(d):
+    edit(os.path.join(d, "logged-off.html"), "</p>", "{{ }}</p>")
+    return ("logged-off.html line 1: unknown placeholder {{}}",)
+
+
 def _break_missing_file(d):
     os.remove(os.path.join(d, "challenge.html"))
     return ("challenge.html is missing",)
@@ -273,7 +278,7 @@ def _break_lang_name(d):
 
 
 @pytest.mark.parametrize("breakage", [
-    _break_unknown_placeholder, _break_missing_file, _break_no_csrf, _break_no_content,
+    _break_unknown_placeholder, _break_empty_placeholder, _break_missing_file, _break_no_csrf, _break_no_content,
     _break_strings_line, _break_typo_key, _break_missing_english_key, _break_not_utf8,
     _break_lang_name], ids=lambda f: f.__name__[7:])
 def test_broken_templates_refused_by_configtest(make_gateway, breakage):
