@@ -90,6 +90,15 @@ extern const forms_templates *forms_builtin;
 /* forms_flood.c: counts a logon attempt from the client's address; OK, or
  * HTTP_TOO_MANY_REQUESTS with Retry-After set. */
 int forms_flood_check(request_rec *r);
+/* For Basic, where only failures count: OK, or HTTP_TOO_MANY_REQUESTS while
+ * the address's failures this minute are at the limit; and counting one. */
+int forms_flood_over(request_rec *r);
+void forms_flood_failed(request_rec *r);
+
+/* forms_basic.c: the Basic fallback for a request without a session from
+ * a client of AuthGWFormBasicAgents: OK with r->user set, or the status
+ * (401 with WWW-Authenticate, 400, 429, 503). */
+int forms_basic(request_rec *r);
 
 forms_srv *forms_srv_of(const request_rec *r);
 forms_dir *forms_dir_of(const request_rec *r);

@@ -196,15 +196,20 @@ const forms_templates *forms_templates_of(const request_rec *r)
 static const char *check_language(cmd_parms *cmd, const forms_dir *c)
 {
     const forms_templates *t = c->templates ? c->templates : forms_builtin;
+    const char *have;
     int i;
     if (!c->language || !t)
         return NULL;
     for (i = 0; i < t->nlang; i++)
         if (!strcasecmp(t->langs[i], c->language))
             return NULL;
+    have = t->langs[0];
+    for (i = 1; i < t->nlang; i++)
+        have = apr_pstrcat(cmd->pool, have, ", ", t->langs[i], NULL);
     return apr_psprintf(cmd->pool, "AuthGWFormLanguage: %s has no strings for"
-                        " '%s' (no lang/%s.txt); add the file or name one of"
-                        " its languages", t->origin, c->language, c->language);
+                        " '%s' (lang/%s.txt); name one of its languages (%s)"
+                        " or add the file to an AuthGWFormTemplates copy",
+                        t->origin, c->language, c->language, have);
 }
 
 /* Template sets read in this configuration pass, by directory, so that a

@@ -58,6 +58,8 @@ static void set_message(page *pg, forms_msg msg)
     apr_table_setn(pg->vars, "message_kind", forms_msg_kind(msg));
 }
 
+/* A template may hold inline styles and data: images (a logo), nothing
+ * that runs or loads from elsewhere. */
 static int send_page(request_rec *r, const page *pg, int status,
                      forms_page_id id)
 {
@@ -66,7 +68,8 @@ static int send_page(request_rec *r, const page *pg, int status,
     apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
     apr_table_setn(r->err_headers_out, "Content-Security-Policy",
                    "default-src 'none'; style-src 'unsafe-inline';"
-                   " form-action 'self'; frame-ancestors 'none'");
+                   " img-src data:; form-action 'self';"
+                   " frame-ancestors 'none'");
     /* The page differs by language and by screen. */
     apr_table_mergen(r->err_headers_out, "Vary", "Accept-Language, User-Agent");
     r->status = status;

@@ -166,6 +166,8 @@ static int in_words(const char *words, const char *name)
 {
     size_t n = strlen(name);
     const char *w = words;
+    if (!n) /* "{{}}" */
+        return 0;
     while ((w = strstr(w, name)) != NULL) {
         if ((w == words || w[-1] == ' ') && (w[n] == ' ' || w[n] == '\0'))
             return 1;

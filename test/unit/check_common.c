@@ -24,6 +24,7 @@ int main(void)
 
     apr_initialize();
     sr = srunner_create(suite_b64());
+    srunner_add_suite(sr, suite_basic());
     srunner_add_suite(sr, suite_bytes());
     srunner_add_suite(sr, suite_cookie());
     srunner_add_suite(sr, suite_domain());
