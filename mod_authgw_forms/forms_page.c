@@ -158,5 +158,7 @@ int forms_page_expiry_warning(request_rec *r, long days, const char *ret,
     apr_table_setn(pg.vars, "days", apr_ltoa(r->pool, days < 0 ? 0 : days));
     apr_table_setn(pg.vars, "return", link_target(ret));
     apr_table_setn(pg.vars, "change_url", link_target(change_url));
+    /* without AuthGWPasswordChange there is nowhere to change it here */
+    apr_table_setn(pg.vars, "change_kind", change_url ? "" : "off");
     return send_page(r, &pg, HTTP_OK, FORMS_PAGE_EXPIRY_WARNING);
 }

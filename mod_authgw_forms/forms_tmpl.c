@@ -37,7 +37,7 @@ static const char *const page_vars[FORMS_PAGES] = {
     "message challenge csrf_token",
     "",
     "message message_kind username return csrf_token",
-    "message days change_url return"
+    "message days change_url change_kind return"
 };
 static const char *const page_needs[FORMS_PAGES] = {
     "csrf_token", "csrf_token", "csrf_token", "challenge csrf_token", "",

@@ -10,11 +10,13 @@ Users and service accounts here start with "kb" (the AD is shared by every
 test file).
 """
 
+import html
 import os
 import re
 import shutil
 import subprocess
 import time
+import urllib.parse
 
 import pytest
 import requests
@@ -425,3 +427,30 @@ def test_password_change_refused_by_policy(chpw, ad):
     finally:
         ad.samba_tool("domain", "passwordsettings", "pso", "delete", "kbpso",
                       check=False)
+
+
+@pytest.mark.parametrize("change", [True, False])
+def test_expiry_warning_after_form_logon(gw, change):
+    """kbsoon's password expires in two days: with AuthGWPasswordExpiryWarn
+    5 the form logon shows the warning (the session is issued), whose
+    "Change now" link is hidden when the change page is off."""
+    h = gw(extra="AuthGWPasswordExpiryWarn 5" +
+           ("\n    AuthGWPasswordChange On" if change else ""))
+    a = Agent(h)
+    r = a.logon({"username": "kbsoon", "password": PW["kbsoon"]}, return_to="/w/")
+    assert r.status_code == 200, r.status_code
+    assert a.session
+    assert re.search(r"\b[12]\b", re.sub(r"<[^>]+>", " ", r.text)), r.text
+    links = dict((cls, href) for cls, href in
+                 re.findall(r'<a class="([^"]*)" href="([^"]*)"', r.text))
+    assert links.get("continue") == "/w/", links
+    if change:
+        url = urllib.parse.urlsplit(html.unescape(links["change "]))
+        assert url.path == "/.authgw/password", links
+        assert urllib.parse.parse_qs(url.query) == {"return": ["/w/"],
+                                                    "username": ["kbsoon"]}
+    else:
+        assert "change off" in links, links
+    assert "AGW20052" in h.error_log()
+    view = backend_view(a.get("/w/"))
+    assert header(view, "X-Remote-User") == "kbsoon"
