@@ -24,6 +24,7 @@
 #include <http_protocol.h>
 #include <http_request.h>
 
+#include "agw_basic.h"
 #include "agw_httpd.h"
 
 APLOG_USE_MODULE(authgw_delegate);
@@ -96,7 +97,7 @@ static void alert(request_rec *r, const deleg_req *q, const char *hdr,
  * Returns 1 when the answer was replaced by a redirect. */
 static int ask_again(request_rec *r, const deleg_req *q)
 {
-    const char *logon = NULL, *realm;
+    const char *logon = NULL;
 
     deleg_core.stat(AGW_M_DELEGATE, AGW_C_FAILURES, 1);
     drop_challenges(r, "WWW-Authenticate");
@@ -117,12 +118,10 @@ static int ask_again(request_rec *r, const deleg_req *q)
         ap_set_content_length(r, 0);
         return 1;
     }
-    /* Basic receipt: the gateway's own challenge, as mod_auth_basic words
-     * it, so the browser asks the user for the password again. */
-    realm = ap_auth_name(r);
+    /* Basic receipt: the gateway's own challenge, so the browser asks the
+     * user for the password again. */
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   apr_pstrcat(r->pool, "Basic realm=\"", realm ? realm : "",
-                               "\"", NULL));
+                   agw_basic_challenge(r->pool, ap_auth_name(r)));
     agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(50007)
              "the published server %s refused the delegated credentials of"
              " user '%s': the gateway's Basic challenge asks the user again",

@@ -355,8 +355,23 @@ def test_basic_refused_basic_receipt_asks_again(make_gw, published):
     r = requests.get(gw.url("/app/c"), auth=("carol", CAROL_GW), timeout=15)
     assert r.status_code == 401
     # the gateway's own challenge, not the published server's
-    assert r.headers.get("WWW-Authenticate") == 'Basic realm="Gateway"'
+    assert r.headers.get("WWW-Authenticate") == 'Basic realm="Gateway", charset="UTF-8"'
     assert "AGW50007" in gw.error_log()
+
+
+def test_basic_after_forms_basic_fallback(make_gw, published):
+    """AuthGWFormBasicFallback (python-requests is one of its clients): the
+    Basic credentials it checked are the ones delegated; a refusal is its
+    Basic challenge again."""
+    gw = make_gw(published.url("/basic"), location_extra="AuthGWDelegate basic",
+                 root_extra="AuthGWFormBasicFallback On")
+    view = backend_view(requests.get(gw.url("/app/f"), auth=("bob", USERS["bob"]),
+                                     timeout=15))
+    assert header(view, "X-Backend-User") == "bob"
+    assert header(view, "Cookie") is None
+    r = requests.get(gw.url("/app/f"), auth=("carol", CAROL_GW), timeout=15)
+    assert r.status_code == 401
+    assert r.headers.get("WWW-Authenticate") == 'Basic realm="Gateway", charset="UTF-8"'
 
 
 def test_basic_other_scheme_is_an_alert(make_gw, published):
@@ -472,7 +487,6 @@ REFUSED = [
     ("proxy-section", """
 <Proxy http://127.0.0.1:9/>
     AuthType Negotiate
-    AuthGWKeytab /etc/hostname
     Require valid-user
     AuthGWDelegate basic
 </Proxy>
