@@ -15,6 +15,7 @@ Suite *suite_cookie(void);
 Suite *suite_domain(void);
 Suite *suite_form(void);
 Suite *suite_html(void);
+Suite *suite_ldap(void);
 Suite *suite_ntlm(void);
 Suite *suite_radius(void);
 Suite *suite_record(void);
