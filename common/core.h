@@ -10,6 +10,7 @@
 #include <apr_shm.h>
 
 #include "authgw.h"
+#include "core_ldap.h"
 
 #define AGW_STORE_MUTEX "authgw-store"
 
@@ -34,6 +35,7 @@ typedef struct {
     int cache;             /* AuthGWCredentialCache */
     apr_int64_t cache_ttl; /* seconds */
     unsigned int cache_set:1;
+    core_ldap_dir ldap;    /* authgw-ldap (core_ldap.h) */
 } core_dir;
 
 extern module AP_MODULE_DECLARE_DATA authgw_core_module;

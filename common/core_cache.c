@@ -26,6 +26,7 @@ void *core_create_dir(apr_pool_t *p, char *dir)
     core_dir *c = apr_pcalloc(p, sizeof *c);
     (void)dir;
     c->cache_ttl = DEFAULT_TTL;
+    core_ldap_create_dir(p, &c->ldap);
     return c;
 }
 
@@ -35,6 +36,7 @@ void *core_merge_dir(apr_pool_t *p, void *basev, void *addv)
     c->cache = add->cache_set ? add->cache : base->cache;
     c->cache_ttl = add->cache_set ? add->cache_ttl : base->cache_ttl;
     c->cache_set = add->cache_set | base->cache_set;
+    core_ldap_merge_dir(p, &c->ldap, &base->ldap, &add->ldap);
     return c;
 }
 
