@@ -8,18 +8,9 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 
-static const char HEX[] = "0123456789ABCDEF";
+#include "agw_bytes.h"
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+static const char HEX[] = "0123456789ABCDEF";
 
 /* Every byte as \XX. */
 static char *escape_all(apr_pool_t *p, const unsigned char *v, size_t len)
@@ -117,7 +108,7 @@ static char *dn_value(apr_pool_t *p, const char **s, size_t *vlen)
 
     if (*c == '#') {  /* BER in hex: kept as written */
         const char *b = c++;
-        while (hexval(*c) >= 0)
+        while (agw_hex_digit(*c) >= 0)
             c++;
         if ((c - b) % 2 == 0 || c - b < 3)
             return NULL;
@@ -132,7 +123,7 @@ static char *dn_value(apr_pool_t *p, const char **s, size_t *vlen)
             if (*c == '"')
                 return NULL;
             if (*c == '\\') {
-                int hi = hexval(c[1]), lo = hi >= 0 ? hexval(c[2]) : -1;
+                int hi = agw_hex_digit(c[1]), lo = hi >= 0 ? agw_hex_digit(c[2]) : -1;
                 if (hi >= 0 && lo >= 0) {
                     out[n++] = (char)(hi * 16 + lo);
                     c += 3;
@@ -388,7 +379,7 @@ int agw_ldap_filter_ok(const char *f)
         if (c < 0x20 || c == 0x7f)
             return 0;
         if (c == '\\') {
-            if (hexval(f[i + 1]) < 0 || hexval(f[i + 2]) < 0)
+            if (agw_hex_digit(f[i + 1]) < 0 || agw_hex_digit(f[i + 2]) < 0)
                 return 0;
             i += 2;
         }
@@ -427,8 +418,8 @@ agw_ad_state agw_ad_bind_state(const char *diag)
             continue;
         }
         d += 5;
-        while (hexval(*d) >= 0 && digits < 8) {
-            code = code * 16 + (unsigned long)hexval(*d++);
+        while (agw_hex_digit(*d) >= 0 && digits < 8) {
+            code = code * 16 + (unsigned long)agw_hex_digit(*d++);
             digits++;
         }
         if (digits == 0 || (*d && *d != ',' && *d != ' '))

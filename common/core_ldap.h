@@ -120,6 +120,7 @@ typedef struct {
     const core_ldap_dir *d;
     const core_ldap_server *srv;
     LDAP *ld;
+    int tls_started;  /* libldap began the TLS handshake */
     const char *why;  /* why the server could not be used, for the log */
 } core_ldap_conn;
 

@@ -223,8 +223,9 @@ const char *core_ldap_cmd_bind(cmd_parms *cmd, void *dc, int argc,
     if (argc == 1 && !strcasecmp(argv[0], "user"))
         l->bind = CORE_LDAP_BIND_USER;
     else if (argc == 3 && !strcasecmp(argv[0], "simple")) {
-        if ((err = check_dn(cmd, argv[1])) || (err = read_password(cmd, argv[2],
-                                                                    &l->bind_pw)))
+        /* AD also takes a UPN (svc@example.com) */
+        if ((strchr(argv[1], '=') && (err = check_dn(cmd, argv[1])))
+            || (err = read_password(cmd, argv[2], &l->bind_pw)))
             return err;
         l->bind = CORE_LDAP_BIND_SIMPLE;
         l->bind_dn = argv[1];
@@ -272,13 +273,20 @@ const char *core_ldap_cmd_directory(cmd_parms *cmd, void *dc, const char *kind)
     return NULL;
 }
 
+/* 1 when s is letters, digits, '-' and '.' (attribute names, OIDs,
+ * NetBIOS and DNS names), at least one. */
+static int is_name(const char *s)
+{
+    size_t i;
+    for (i = 0; apr_isalnum(s[i]) || s[i] == '-' || s[i] == '.'; i++)
+        ;
+    return i > 0 && !s[i];
+}
+
 const char *core_ldap_cmd_user_attr(cmd_parms *cmd, void *dc, const char *a)
 {
     core_ldap_dir *l = ldir(dc);
-    size_t i;
-    for (i = 0; apr_isalnum(a[i]) || a[i] == '-' || a[i] == '.'; i++)
-        ;
-    if (i == 0 || a[i])
+    if (!is_name(a))
         return apr_psprintf(cmd->pool, "AuthGWLDAPUserAttribute: '%s' is not"
                             " an attribute name", a);
     l->user_attr = a;
@@ -302,10 +310,7 @@ const char *core_ldap_cmd_user_filter(cmd_parms *cmd, void *dc, const char *f)
 const char *core_ldap_cmd_domain(cmd_parms *cmd, void *dc, const char *name)
 {
     core_ldap_dir *l = ldir(dc);
-    size_t i;
-    for (i = 0; apr_isalnum(name[i]) || name[i] == '-' || name[i] == '.'; i++)
-        ;
-    if (i == 0 || name[i])
+    if (!is_name(name))
         return apr_psprintf(cmd->pool, "AuthGWLDAPDomain: '%s' is not a"
                             " NetBIOS or DNS domain name", name);
     if (!l->domains_set) {

@@ -69,7 +69,7 @@ static int open_conn(core_ldap_conn *c)
 {
     const core_ldap_dir *d = c->d;
     int v3 = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, client = 0;
-    int tls12 = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2, tls = 0, rc;
+    int tls12 = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2, rc;
     struct timeval tv;
 
     tv.tv_sec = d->timeout;
@@ -91,7 +91,7 @@ static int open_conn(core_ldap_conn *c)
             /* the SPN of a GSSAPI bind is ldap/<the host as written> */
             || ldap_set_option(c->ld, LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON)
             || ldap_set_option(c->ld, LDAP_OPT_X_TLS_CONNECT_CB, tls_starting)
-            || ldap_set_option(c->ld, LDAP_OPT_X_TLS_CONNECT_ARG, &tls))) {
+            || ldap_set_option(c->ld, LDAP_OPT_X_TLS_CONNECT_ARG, &c->tls_started))) {
         c->why = "libldap could not set up TLS for the connection (is"
                  " AuthGWLDAPCACert readable by httpd's user?)";
         return LDAP_LOCAL_ERROR;
@@ -100,7 +100,7 @@ static int open_conn(core_ldap_conn *c)
         rc = c->srv->ldaps ? ldap_connect(c->ld)
                            : ldap_start_tls_s(c->ld, NULL, NULL);
     if (rc != LDAP_SUCCESS)
-        c->why = apr_pstrcat(c->r->pool, core_ldap_err(c, rc), tls
+        c->why = apr_pstrcat(c->r->pool, core_ldap_err(c, rc), c->tls_started
                              ? "; the TLS handshake failed: is the certificate"
                                " valid for this host name and signed by a CA"
                                " of AuthGWLDAPCACert?" : "", NULL);
@@ -147,6 +147,22 @@ static int sasl_quiet(LDAP *ld, unsigned flags, void *cred, void *in)
     return LDAP_SUCCESS;
 }
 
+/* What GSSAPI says of an error: the mechanism's words when it has any. */
+static const char *gss_message(apr_pool_t *p, OM_uint32 major, OM_uint32 minor)
+{
+    gss_buffer_desc text = GSS_C_EMPTY_BUFFER;
+    OM_uint32 ctx = 0, m;
+    const char *out;
+    int minor_given = minor != 0;
+    if (GSS_ERROR(gss_display_status(&m, minor_given ? minor : major,
+                                     minor_given ? GSS_C_MECH_CODE : GSS_C_GSS_CODE,
+                                     GSS_C_NO_OID, &ctx, &text)))
+        return apr_psprintf(p, "GSSAPI error %u/%u", major, minor);
+    out = apr_pstrmemdup(p, text.value, text.length);
+    gss_release_buffer(&m, &text);
+    return out;
+}
+
 /* A SASL GSSAPI bind with the keytab's key: the ticket goes into a memory
  * credential cache of this logon alone (no file, no sharing between
  * threads), destroyed afterwards. */
@@ -181,11 +197,10 @@ static int bind_gssapi(core_ldap_conn *c)
     if (!GSS_ERROR(major))
         major = gss_acquire_cred_from(&minor, name, GSS_C_INDEFINITE, &krb5_only,
                                       GSS_C_INITIATE, &store, &cred, NULL, NULL);
-    if (GSS_ERROR(major)) {
+    if (GSS_ERROR(major))
         c->why = apr_psprintf(r->pool, "no credentials for %s from the keytab"
-                              " %s (GSSAPI major %u, minor %u)", c->d->principal,
-                              c->d->keytab, major, minor);
-    }
+                              " %s: %s", c->d->principal, c->d->keytab,
+                              gss_message(r->pool, major, minor));
     /* TLS protects the connection already: no SASL security layer on top
      * (AD refuses one inside TLS; Samba wants "ldap server require strong
      * auth = allow_sasl_over_tls" for this). */

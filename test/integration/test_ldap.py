@@ -146,9 +146,10 @@ def counters(httpd):
     return {k: int(v) for k, v in re.findall(r"^(AuthGWLDAP\w+): (\d+)$", r.text, re.M)}
 
 
-def notes_lines(httpd, count):
-    """The notes log once it has count lines (httpd writes a request's line
-    just after the response)."""
+def notes_lines(httpd, done):
+    """The lines of the notes log (user, account note, expiry) once
+    done(lines) holds, or after 5 s: httpd writes a request's line just
+    after the response."""
     deadline = time.time() + 5
     while True:
         try:
@@ -156,7 +157,7 @@ def notes_lines(httpd, count):
                 lines = f.read().splitlines()
         except FileNotFoundError:
             lines = []
-        if len(lines) >= count or time.time() > deadline:
+        if done(lines) or time.time() > deadline:
             return lines
         time.sleep(0.05)
 
@@ -235,8 +236,8 @@ def test_wrong_password(gateway):
     log = httpd.error_log()
     assert re.search(r"AGW10018: .*refused user 'ldalice' from 127\.0\.0\.1: "
                      r"bad-password .*data 52e", log), log[-2000:]
-    # one form POST, one Basic request: neither carries an account state
-    lines = notes_lines(httpd, 2)
+    # the form's POST and the Basic request: neither carries an account state
+    lines = notes_lines(httpd, lambda ls: sum("ldalice account" in x for x in ls) >= 1)
     assert all("account=-" in line for line in lines), lines
 
 
@@ -333,8 +334,8 @@ def test_account_states(gateway, user, reason, note):
     assert re.search(r"AGW10018: .*refused user '%s' from 127\.0\.0\.1: %s "
                      % (user, reason), log), log[-2000:]
     assert basic(httpd, user, "wrong-Pw1!").status_code == 401
-    # the form's GET and POST, the two Basic requests
-    lines = notes_lines(httpd, 4)
+    # the form's POST and the Basic request said it; the wrong password not
+    lines = notes_lines(httpd, lambda ls: sum(user + " account" in x for x in ls) >= 2)
     assert sum(" account=%s " % note in line for line in lines) == 2, lines
     assert sum("%s account=- " % user in line for line in lines) == 1, lines
 
@@ -489,7 +490,53 @@ def test_bind_gssapi(gateway, backend, ad, monkeypatch):
                     require="authgw-group ldouter")
     logged_on(httpd, "ldalice", PW["ldalice"])
     assert basic(httpd, "ldalice", "wrong-Pw1!").status_code == 401
+    httpd.stop()
+    # a principal the keytab has no key for: the service cannot search
+    httpd = gateway(extra="AuthGWLDAPBind gssapi %s nobody@%s" % (keytab, ad.realm))
+    httpd.expect_errors(r"AGW10034", r"AGW20018")
+    cookie, r = form_logon(httpd, "ldalice", PW["ldalice"])
+    assert r.status_code == 503 and not cookie
+    assert re.search(r"AGW10034: .*no credentials for nobody@GW.TEST from the keytab",
+                     httpd.error_log()), httpd.error_log()[-1500:]
     harness.shutil.rmtree(d, ignore_errors=True)
+
+
+def test_service_account_by_upn(gateway, backend, svc_pw_file):
+    """AD takes the service account's UPN for a simple bind."""
+    httpd = gateway(extra="AuthGWLDAPBind simple ldsvc@gw.test %s" % svc_pw_file)
+    logged_on(httpd, "ldalice", PW["ldalice"])
+
+
+def test_wrong_service_password_is_503(gateway, tmp_path):
+    d = harness.new_dir("ldap-pw")
+    bad = harness.write_file(os.path.join(d, "bad.pw"), "not-the-password\n", 0o600)
+    httpd = gateway(extra="AuthGWLDAPBind simple ldsvc@gw.test %s" % bad)
+    httpd.expect_errors(r"AGW10034", r"AGW20018")
+    cookie, r = form_logon(httpd, "ldalice", PW["ldalice"])
+    assert r.status_code == 503 and not cookie
+    assert "AGW10034" in httpd.error_log()
+    harness.shutil.rmtree(d, ignore_errors=True)
+
+
+def test_generic_directory_mode(gateway, backend):
+    """AuthGWLDAPDirectory ldap, against the same DC: the name as typed
+    against the user attribute, groups by member (direct only)."""
+    httpd = gateway(extra="AuthGWLDAPDirectory ldap\n"
+                          "AuthGWLDAPUserAttribute sAMAccountName",
+                    require="authgw-group ldinner")
+    logged_on(httpd, "ldalice", PW["ldalice"])
+    # no DOMAIN\ parsing in a generic directory
+    assert basic(httpd, "GW\\ldalice", PW["ldalice"]).status_code == 401
+    assert basic(httpd, "ldmust", PW["ldmust"]).status_code == 401
+    assert re.search(r"AGW10018: .*'ldmust' .*: bad-password", httpd.error_log())
+    lines = notes_lines(httpd, lambda ls: any("ldmust account" in x for x in ls))
+    assert [x for x in lines if x.startswith("ldmust ")] == ["ldmust account=- expires=-"]
+    httpd.stop()
+    httpd = gateway(extra="AuthGWLDAPDirectory ldap\n"
+                          "AuthGWLDAPUserAttribute sAMAccountName",
+                    require="authgw-group ldouter")
+    cookie, r = form_logon(httpd, "ldalice", PW["ldalice"])
+    assert cookie and get(httpd.url("/app"), session=cookie).status_code != 200
 
 
 # ---------------------------------------------------------------------------
