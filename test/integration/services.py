@@ -928,6 +928,10 @@ class SambaAD(Service):
             "--targetdir=%s" % self.targetdir,
             "--host-name=%s" % self.host_name, "--host-ip=%s" % LOOPBACK,
             "--option=interfaces=lo", "--option=bind interfaces only=yes",
+            # SASL binds inside TLS without a SASL security layer on top, as
+            # Windows AD takes them (authgw-ldap's AuthGWLDAPBind gssapi);
+            # simple binds still need TLS.
+            "--option=ldap server require strong auth=allow_sasl_over_tls",
             # Private to this run instead of /run/samba and /var/lib/samba.
             # NOT "winbindd socket directory": see the module docstring.
             "--option=pid directory=%s" % run,
