@@ -17,7 +17,6 @@
 
 #include <string.h>
 
-#include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_core.h>
 #include <http_log.h>
@@ -25,6 +24,7 @@
 #include <http_request.h>
 
 #include "agw_basic.h"
+#include "agw_challenge.h"
 #include "agw_httpd.h"
 
 APLOG_USE_MODULE(authgw_delegate);
@@ -37,15 +37,9 @@ static void add_schemes(apr_pool_t *p, apr_table_t *t, const char *hdr,
     const apr_table_entry_t *e = (const apr_table_entry_t *)a->elts;
     int i;
 
-    for (i = 0; i < a->nelts; i++) {
-        const char *v = e[i].val, *end;
-        if (!e[i].key || strcasecmp(e[i].key, hdr) || !v)
-            continue;
-        for (end = v; *end && !apr_isspace(*end) && *end != ','; end++)
-            ;
-        *list = apr_pstrcat(p, *list ? *list : "", *list ? ", " : "",
-                            apr_pstrmemdup(p, v, (apr_size_t)(end - v)), NULL);
-    }
+    for (i = 0; i < a->nelts; i++)
+        if (e[i].key && !strcasecmp(e[i].key, hdr) && e[i].val)
+            agw_challenge_schemes(p, e[i].val, list);
 }
 
 static const char *challenge_schemes(request_rec *r, const char *hdr)
@@ -54,20 +48,6 @@ static const char *challenge_schemes(request_rec *r, const char *hdr)
     add_schemes(r->pool, r->headers_out, hdr, &list);
     add_schemes(r->pool, r->err_headers_out, hdr, &list);
     return list;
-}
-
-static int offers(const char *schemes, const char *scheme)
-{
-    const char *s = schemes;
-    size_t n = strlen(scheme);
-    while (s && *s) {
-        if (!strncasecmp(s, scheme, n) && (s[n] == ',' || !s[n]))
-            return 1;
-        s = strchr(s, ',');
-        if (s)
-            s += 2;
-    }
-    return 0;
 }
 
 static void drop_challenges(request_rec *r, const char *hdr)
@@ -144,7 +124,8 @@ static int judge(request_rec *r, deleg_req *q)
         return 0;
     }
     schemes = challenge_schemes(r, hdr);
-    if (r->status == HTTP_UNAUTHORIZED && m->scheme && offers(schemes, m->scheme)
+    if (r->status == HTTP_UNAUTHORIZED && m->scheme
+        && agw_challenge_offers(schemes, m->scheme)
         && q->source != DELEG_FROM_NOTHING)
         return ask_again(r, q);
     alert(r, q, hdr, schemes);
