@@ -404,8 +404,15 @@ static core_ldap_outcome attempt_as_user(core_ldap_conn *c, logon *lg)
     core_ldap_outcome out = GO;
 
     if (early && (out = bind_user(c, lg, early, lg->password, &st))
-                 == CORE_LDAP_DENIED)
-        return refused(c, lg, st, 0);
+                 == CORE_LDAP_DENIED) {
+        if (st != AGW_AD_NO_SUCH_USER)
+            return refused(c, lg, st, 0);
+        /* AD says 525 only when the name is unknown (Samba never does) */
+        agw_rlog(APLOG_MARK, APLOG_INFO, 0, c->r, AGWNO(10038)
+                 "LDAP server %s knows no user '%s' (AD data 525)",
+                 c->srv->url, agw_log_item(c->r->pool, lg->user));
+        return CORE_LDAP_NO_USER;
+    }
     if (out == GO)
         out = find_user(c, lg);
     if (out == GO && !early
