@@ -341,9 +341,9 @@ static void read_groups(core_ldap_conn *c, logon *lg)
     const char *attr, *filter, *base, *gsid = NULL;
     const char *attrs[2];
     LDAPMessage *res = NULL, *e;
+    apr_array_header_t *names;
     struct timeval tv;
-    char *list = "";
-    int rc, n = 0;
+    int rc;
 
     if (is_ad(c)) {
         if (lg->sid && lg->pgid)
@@ -383,16 +383,17 @@ static void read_groups(core_ldap_conn *c, logon *lg)
                  "LDAP server %s: user '%s' is in more groups than the server"
                  " returns at once; some are missing", c->srv->url,
                  agw_log_item(r->pool, lg->user));
+    names = apr_array_make(r->pool, 16, sizeof(const char *));
     for (e = ldap_first_entry(c->ld, res); e; e = ldap_next_entry(c->ld, e)) {
         const char *g = value_of(c, e, attr, NULL);
-        if (g && *g && printable(g)) {
-            list = apr_pstrcat(r->pool, list, g, "\n", NULL);
-            n++;
-        }
+        if (g && *g && printable(g))
+            APR_ARRAY_PUSH(names, const char *) = g;
     }
     ldap_msgfree(res);
-    if (n)
-        apr_table_setn(r->notes, AUTHGW_NOTE_GROUPS, list);
+    if (names->nelts)
+        apr_table_setn(r->notes, AUTHGW_NOTE_GROUPS,
+                       apr_pstrcat(r->pool, apr_array_pstrcat(r->pool, names, '\n'),
+                                   "\n", NULL));
 }
 
 /* AuthGWLDAPBind user: everything on one connection, bound as the user
