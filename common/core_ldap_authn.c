@@ -341,9 +341,9 @@ static void read_groups(core_ldap_conn *c, logon *lg)
     const char *attr, *filter, *base, *gsid = NULL;
     const char *attrs[2];
     LDAPMessage *res = NULL, *e;
+    apr_array_header_t *names;
     struct timeval tv;
-    char *list = "";
-    int rc, n = 0;
+    int rc;
 
     if (is_ad(c)) {
         if (lg->sid && lg->pgid)
@@ -383,16 +383,17 @@ static void read_groups(core_ldap_conn *c, logon *lg)
                  "LDAP server %s: user '%s' is in more groups than the server"
                  " returns at once; some are missing", c->srv->url,
                  agw_log_item(r->pool, lg->user));
+    names = apr_array_make(r->pool, 16, sizeof(const char *));
     for (e = ldap_first_entry(c->ld, res); e; e = ldap_next_entry(c->ld, e)) {
         const char *g = value_of(c, e, attr, NULL);
-        if (g && *g && printable(g)) {
-            list = apr_pstrcat(r->pool, list, g, "\n", NULL);
-            n++;
-        }
+        if (g && *g && printable(g))
+            APR_ARRAY_PUSH(names, const char *) = g;
     }
     ldap_msgfree(res);
-    if (n)
-        apr_table_setn(r->notes, AUTHGW_NOTE_GROUPS, list);
+    if (names->nelts)
+        apr_table_setn(r->notes, AUTHGW_NOTE_GROUPS,
+                       apr_pstrcat(r->pool, apr_array_pstrcat(r->pool, names, '\n'),
+                                   "\n", NULL));
 }
 
 /* AuthGWLDAPBind user: everything on one connection, bound as the user
@@ -404,8 +405,15 @@ static core_ldap_outcome attempt_as_user(core_ldap_conn *c, logon *lg)
     core_ldap_outcome out = GO;
 
     if (early && (out = bind_user(c, lg, early, lg->password, &st))
-                 == CORE_LDAP_DENIED)
-        return refused(c, lg, st, 0);
+                 == CORE_LDAP_DENIED) {
+        if (st != AGW_AD_NO_SUCH_USER)
+            return refused(c, lg, st, 0);
+        /* AD says 525 only when the name is unknown (Samba never does) */
+        agw_rlog(APLOG_MARK, APLOG_INFO, 0, c->r, AGWNO(10038)
+                 "LDAP server %s knows no user '%s' (AD data 525)",
+                 c->srv->url, agw_log_item(c->r->pool, lg->user));
+        return CORE_LDAP_NO_USER;
+    }
     if (out == GO)
         out = find_user(c, lg);
     if (out == GO && !early

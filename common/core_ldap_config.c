@@ -10,6 +10,7 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_log.h>
+#include <http_core.h>
 #include <ldap.h>
 
 #include "agw_logno.h"
@@ -34,6 +35,25 @@ static apr_status_t forget_sections(void *unused)
     (void)unused;
     sections = NULL;
     return APR_SUCCESS;
+}
+
+/* For the check at the end of the configuration.  Not for .htaccess files,
+ * read by request threads after it (their sections are checked when
+ * used, AGW10026). */
+static void remember_section(cmd_parms *cmd, const core_ldap_dir *l)
+{
+    ldap_section *sec;
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_RUN_MPM)
+        return;
+    if (!sections) {
+        sections = apr_array_make(cmd->pool, 4, sizeof(ldap_section));
+        apr_pool_cleanup_register(cmd->pool, NULL, forget_sections,
+                                  apr_pool_cleanup_null);
+    }
+    sec = apr_array_push(sections);
+    sec->dir = l;
+    sec->file = cmd->directive->filename;
+    sec->line = cmd->directive->line_num;
 }
 
 static core_ldap_dir *ldir(void *dc)
@@ -109,17 +129,7 @@ const char *core_ldap_cmd_server(cmd_parms *cmd, void *dc, const char *url)
     if (!l->servers_set) {
         l->servers = apr_array_make(cmd->pool, 2, sizeof(core_ldap_server));
         l->servers_set = 1;
-        if (!sections) {
-            sections = apr_array_make(cmd->pool, 4, sizeof(ldap_section));
-            apr_pool_cleanup_register(cmd->pool, NULL, forget_sections,
-                                      apr_pool_cleanup_null);
-        }
-        {
-            ldap_section *sec = apr_array_push(sections);
-            sec->dir = l;
-            sec->file = cmd->directive->filename;
-            sec->line = cmd->directive->line_num;
-        }
+        remember_section(cmd, l);
     }
     srv = apr_array_push(l->servers);
     srv->ldaps = !strcasecmp(u->lud_scheme, "ldaps");

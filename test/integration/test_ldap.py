@@ -539,6 +539,34 @@ def test_generic_directory_mode(gateway, backend):
     assert cookie and get(httpd.url("/app"), session=cookie).status_code != 200
 
 
+@pytest.mark.parametrize("bind", ["simple", "gssapi"])
+def test_concurrent_logons(gateway, backend, ad, monkeypatch, bind):
+    """Logons at the same time in the threads of both children: each gets
+    its own answer (connections, TLS contexts and GSSAPI credential caches
+    are per logon)."""
+    import concurrent.futures
+    extra = ""
+    if bind == "gssapi":
+        d = harness.new_dir("ldap-keytab")
+        keytab = ad.export_keytab(os.path.join(d, "ldsvc.keytab"), "ldsvc@" + ad.realm)
+        monkeypatch.setenv("KRB5_CONFIG", ad.krb5_conf)
+        extra = "AuthGWLDAPBind gssapi %s ldsvc@%s" % (keytab, ad.realm)
+    httpd = gateway(extra=extra)
+    cases = [("ldalice", PW["ldalice"], 200), ("ldbob", PW["ldbob"], 200),
+             ("ldalice", "wrong-Pw1!", 401), ("GW\\ldbob", PW["ldbob"], 200)] * 8
+
+    def one(case):
+        user, pw, want = case
+        r = basic(httpd, user, pw)
+        return (r.status_code == want
+                and (want != 200 or header(r.json(), "X-Remote-User") == user))
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        results = list(pool.map(one, cases))
+    assert all(results), results
+    assert counters(httpd)["AuthGWLDAPSuccesses"] == 24
+
+
 # ---------------------------------------------------------------------------
 # configuration errors (httpd -t)
 # ---------------------------------------------------------------------------
