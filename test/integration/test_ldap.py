@@ -318,24 +318,28 @@ def test_primary_group(gateway, backend):
     logged_on(httpd, "ldbob", PW["ldbob"])
 
 
-@pytest.mark.parametrize("user,reason,note", [
-    ("lddisabled", "disabled", "disabled"),
-    ("ldmust", "must-change", "must-change"),
-    ("ldexpired", "account-expired", "account-expired"),
+@pytest.mark.parametrize("user,reason,note,told", [
+    ("lddisabled", "disabled", "disabled", "Your account is disabled"),
+    ("ldmust", "must-change", "must-change", "You must change your password"),
+    ("ldexpired", "account-expired", "account-expired", "Your account has expired"),
 ])
-def test_account_states(gateway, user, reason, note):
+def test_account_states(gateway, user, reason, note, told):
     """With the right password, AD says why it refused: the log line gives
-    the reason, the account note carries it to the receipt module.  With a
-    wrong password AD says only 52e, so nothing about the account shows."""
+    the reason, the account note carries it to the receipt module, whose
+    form tells the user.  With a wrong password AD says only 52e, so nothing
+    about the account shows."""
     httpd = gateway()
-    assert_refused_form(httpd, user, PW[user])
+    cookie, resp = form_logon(httpd, user, PW[user])
+    assert resp.status_code == 200 and not cookie, resp.status_code
+    assert told in page_text(resp.text), page_text(resp.text)[:300]
+    assert_refused_form(httpd, user, "wrong-Pw1!")
     assert basic(httpd, user, PW[user]).status_code == 401
     log = httpd.error_log()
     assert re.search(r"AGW10018: .*refused user '%s' from 127\.0\.0\.1: %s "
                      % (user, reason), log), log[-2000:]
     assert basic(httpd, user, "wrong-Pw1!").status_code == 401
-    # the form's POST and the Basic request said it; the wrong password not
-    lines = notes_lines(httpd, lambda ls: sum(user + " account" in x for x in ls) >= 2)
+    # the form's POST and the Basic request said it; the wrong passwords not
+    lines = notes_lines(httpd, lambda ls: sum(user + " account" in x for x in ls) >= 3)
     assert sum(" account=%s " % note in line for line in lines) == 2, lines
     assert sum("%s account=- " % user in line for line in lines) == 1, lines
 
