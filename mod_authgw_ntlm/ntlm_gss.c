@@ -12,7 +12,6 @@
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
 
-#include "agw_b64.h"
 #include "agw_httpd.h"
 
 APLOG_USE_MODULE(authgw_ntlm);
@@ -38,6 +37,39 @@ static const char *gss_text(apr_pool_t *p, OM_uint32 maj, OM_uint32 min)
             break;
     }
     return out;
+}
+
+/* SPNEGO through GSSAPI negotiates Kerberos only: NTLMSSP in SPNEGO is
+ * ours (ntlm_spnego.c), and a gss-ntlmssp installed on the host would
+ * otherwise check NTLM against its own users. */
+static int neg_mechs_krb5(request_rec *r, gss_cred_id_t cred)
+{
+    gss_OID_desc oids[2];
+    gss_OID_set_desc set;
+    OM_uint32 maj, min;
+
+    oids[0].length = (OM_uint32)agw_oid_krb5.len;
+    oids[0].elements = (void *)agw_oid_krb5.p;
+    oids[1].length = (OM_uint32)agw_oid_ms_krb5.len;
+    oids[1].elements = (void *)agw_oid_ms_krb5.p;
+    set.count = 2;
+    set.elements = oids;
+    maj = gss_set_neg_mechs(&min, cred, &set);
+    if (GSS_ERROR(maj)) {
+        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30054)
+                 "GSSAPI cannot limit SPNEGO to Kerberos: %s",
+                 gss_text(r->pool, maj, min));
+        ntlm_stat(AGW_M_NEGOTIATE, AGW_C_ERRORS);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+int ntlm_gss_available(request_rec *r)
+{
+    const char *keytab, *principal;
+    ntlm_core.kerberos_identity(r, &keytab, &principal);
+    return keytab != NULL;
 }
 
 int ntlm_gss_accept(request_rec *r, const ntlm_wire *w,
@@ -89,6 +121,10 @@ int ntlm_gss_accept(request_rec *r, const ntlm_wire *w,
         rc = HTTP_INTERNAL_SERVER_ERROR;
         goto done;
     }
+    if (neg_mechs_krb5(r, cred) != OK) {
+        rc = HTTP_INTERNAL_SERVER_ERROR;
+        goto done;
+    }
     in.value = (void *)token;
     in.length = len;
     maj = gss_accept_sec_context(&min, &ctx, cred, &in,
@@ -106,14 +142,11 @@ int ntlm_gss_accept(request_rec *r, const ntlm_wire *w,
         }
         r->user = apr_pstrmemdup(r->pool, nb.value, nb.length);
         r->ap_auth_type = NTLM_AUTH_NEGOTIATE;
-        if (out.length) {
+        if (out.length)
             /* Mutual authentication: the AP-REP rides on the answer. */
-            char *b64 = apr_palloc(r->pool, agw_b64std_enc_len(out.length) + 1);
-            agw_b64std_encode(out.value, out.length, b64);
             apr_table_addn(r->err_headers_out, w->out_header,
-                           apr_pstrcat(r->pool, NTLM_AUTH_NEGOTIATE, " ", b64,
-                                       NULL));
-        }
+                           ntlm_header_value(r, NTLM_AUTH_NEGOTIATE, out.value,
+                                             out.length));
         ntlm_stat(AGW_M_NEGOTIATE, AGW_C_SUCCESSES);
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30021)
                  "Negotiate logon of '%s' from %s",
@@ -124,8 +157,9 @@ int ntlm_gss_accept(request_rec *r, const ntlm_wire *w,
         ntlm_stat(AGW_M_NEGOTIATE, AGW_C_FAILURES);
         if (maj == GSS_S_CONTINUE_NEEDED)
             agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(30022)
-                     "Negotiate from %s needs more legs (NTLM inside SPNEGO"
-                     " is not supported; send raw NTLMSSP or use NTLM)",
+                     "Negotiate (Kerberos) from %s needs more than one leg"
+                     " (SPNEGO without a Kerberos token): refused; the"
+                     " client should send its Kerberos token first",
                      r->useragent_ip);
         else
             agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(30023)

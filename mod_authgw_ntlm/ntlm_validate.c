@@ -13,7 +13,6 @@
 #include <wbclient.h>
 
 #include "agw_httpd.h"
-#include "agw_ntlm_crypto.h"
 
 APLOG_USE_MODULE(authgw_ntlm);
 
@@ -134,7 +133,7 @@ static ntlm_vresult map_status(agw_ntlm_auth_status st, const char **why)
 
 static ntlm_vresult validate_file(request_rec *r, const ntlm_dir *d,
                                   const ntlm_vin *in, const char **user,
-                                  const char **why)
+                                  ntlm_vout *out, const char **why)
 {
     unsigned char hash[AGW_NTLM_KEY_LEN];
     agw_ntlm_server_in si;
@@ -175,6 +174,10 @@ static ntlm_vresult validate_file(request_rec *r, const ntlm_dir *d,
         si.user = in->auth->user;
         si.domain = domains[i];
         st = agw_ntlm_server_verify(&si, &so);
+    }
+    if (st == AGW_NTLM_AUTH_OK && so.has_key) {
+        out->has_key = 1;
+        memcpy(out->exported, so.exported, sizeof out->exported);
     }
     memset(hash, 0, sizeof hash);
     memset(&so, 0, sizeof so);
@@ -235,7 +238,7 @@ static void winbind_groups(request_rec *r, struct wbcContext *ctx,
 
 static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
                                      const ntlm_vin *in, const char **user,
-                                     const char **why)
+                                     ntlm_vout *out, const char **why)
 {
     struct wbcContext *ctx;
     struct wbcAuthUserParams p;
@@ -276,23 +279,26 @@ static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
         res = NTLM_V_OK;
         *user = apr_psprintf(r->pool, "%s\\%s", info->domain_name,
                              info->account_name);
-        /* A MIC announced by the client is checked with the session key
-         * winbind derived. */
-        if (resp->kind == AGW_NTLM_RESP_V2 && resp->av.has_flags
-            && (resp->av.flags & AGW_NTLM_AVF_MIC)) {
-            unsigned char kx[AGW_NTLM_KEY_LEN], ex[AGW_NTLM_KEY_LEN];
+        /* The ExportedSessionKey from the session key winbind derived:
+         * for the MIC the client announced, and for SPNEGO's. */
+        {
+            unsigned char kx[AGW_NTLM_KEY_LEN];
             if (agw_ntlm_kxkey(resp->kind, a->flags, info->user_session_key,
-                               in->server_chal, &a->lm, kx)
-                || agw_ntlm_exported_key(a->flags, kx, &a->session_key, ex)
-                || !agw_ntlm_mic_verify(ex, in->negotiate, in->negotiate_len,
-                                        in->challenge, in->challenge_len,
-                                        in->authenticate,
-                                        in->authenticate_len)) {
-                res = NTLM_V_REFUSED;
-                *why = agw_ntlm_auth_reason(AGW_NTLM_AUTH_BAD_MIC);
-            }
+                               in->server_chal, &a->lm, kx) == 0
+                && agw_ntlm_exported_key(a->flags, kx, &a->session_key,
+                                         out->exported) == 0)
+                out->has_key = 1;
             memset(kx, 0, sizeof kx);
-            memset(ex, 0, sizeof ex);
+        }
+        if (resp->kind == AGW_NTLM_RESP_V2 && resp->av.has_flags
+            && (resp->av.flags & AGW_NTLM_AVF_MIC)
+            && (!out->has_key
+                || !agw_ntlm_mic_verify(out->exported, in->negotiate,
+                                        in->negotiate_len, in->challenge,
+                                        in->challenge_len, in->authenticate,
+                                        in->authenticate_len))) {
+            res = NTLM_V_REFUSED;
+            *why = agw_ntlm_auth_reason(AGW_NTLM_AUTH_BAD_MIC);
         }
         if (res == NTLM_V_OK)
             winbind_groups(r, ctx, info);
@@ -322,15 +328,23 @@ static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
 
 ntlm_vresult ntlm_validate(request_rec *r, const ntlm_dir *d,
                            const ntlm_vin *in, const char **user,
-                           const char **why)
+                           ntlm_vout *out, const char **why)
 {
+    ntlm_vresult res;
+
+    memset(out, 0, sizeof *out);
     switch (d->validator) {
     case NTLM_VALIDATOR_FILE:
-        return validate_file(r, d, in, user, why);
+        res = validate_file(r, d, in, user, out, why);
+        break;
     case NTLM_VALIDATOR_WINBIND:
-        return validate_winbind(r, d, in, user, why);
+        res = validate_winbind(r, d, in, user, out, why);
+        break;
     default:
         *why = "no AuthGWNTLMValidator for this location";
-        return NTLM_V_ERROR;
+        res = NTLM_V_ERROR;
     }
+    if (res != NTLM_V_OK)
+        memset(out, 0, sizeof *out);
+    return res;
 }
