@@ -255,6 +255,17 @@ static int token_check(request_rec *r, const ntlm_wire *w,
                  r->useragent_ip, (unsigned long)h->len, h->why);
         return HTTP_BAD_REQUEST;
     }
+    if (h->kind == AGW_TOK_SPNEGO_INIT && h->ntlm_index < 0
+        && !ntlm_gss_available(r)) {
+        ntlm_conn_reset(r);
+        agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(30055)
+                 "SPNEGO from %s offers %lu mechanism(s), %s first: neither"
+                 " NTLMSSP nor, without AuthGWKeytab here, Kerberos: fresh"
+                 " challenge", r->useragent_ip,
+                 (unsigned long)h->spnego.n_mechs,
+                 agw_spnego_mech_name(r->pool, &h->spnego.mechs[0]));
+        return ntlm_offer(r, w);
+    }
     if (h->scheme == AGW_AUTH_NEGOTIATE && !negotiate_is_ntlm(r, h)) {
         /* Kerberos authenticates the request, not the connection. */
         ntlm_conn_reset(r);

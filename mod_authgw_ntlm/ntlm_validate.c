@@ -266,14 +266,14 @@ static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
         | WBC_MSV1_0_ALLOW_SERVER_TRUST_ACCOUNT;
     p.level = WBC_AUTH_USER_LEVEL_RESPONSE;
     memcpy(p.password.response.challenge, in->server_chal, 8);
+    /* libwbclient refuses a buffer with a zero length (WBC_ERR_INVALID_PARAM):
+     * an empty response (gss-ntlmssp sends no LM response) is NULL. */
     p.password.response.nt_length = (uint32_t)a->nt.len;
-    p.password.response.nt_data = apr_pmemdup(r->pool, a->nt.p ? a->nt.p
-                                              : (const unsigned char *)"",
-                                              a->nt.len + 1);
+    p.password.response.nt_data = a->nt.len
+        ? apr_pmemdup(r->pool, a->nt.p, a->nt.len) : NULL;
     p.password.response.lm_length = (uint32_t)a->lm.len;
-    p.password.response.lm_data = apr_pmemdup(r->pool, a->lm.p ? a->lm.p
-                                              : (const unsigned char *)"",
-                                              a->lm.len + 1);
+    p.password.response.lm_data = a->lm.len
+        ? apr_pmemdup(r->pool, a->lm.p, a->lm.len) : NULL;
     e = wbcCtxAuthenticateUserEx(ctx, &p, &info, &err);
     if (e == WBC_ERR_SUCCESS && info) {
         res = NTLM_V_OK;
