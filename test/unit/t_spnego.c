@@ -45,6 +45,59 @@ static const char *const C1 =
 static const char *const S1 =
     "a11b3019a0030a0100a312041001000000edbf5cae7364438e00000000";
 
+/* The same initiator with a Kerberos ticket for HTTP/gw.gw.test (Samba AD,
+ * realm GW.TEST) as well: NegTokenInit { mechTypes { Kerberos, NTLMSSP },
+ * mechToken AP-REQ }; and, once the acceptor selected NTLMSSP, its
+ * NegTokenResp { accept-incomplete, NEGOTIATE }. */
+static const char *const KRB5_INIT =
+    "6082057606062b0601050502a082056a30820566a019301706092a864886f712"
+    "010202060a2b06010401823702020aa2820547048205436082053f06092a8648"
+    "86f71201020201006e82052e3082052aa003020105a10302010ea20703050020"
+    "000000a3820446618204423082043ea003020105a1091b0747572e54455354a2"
+    "1d301ba003020103a11430121b04485454501b0a67772e67772e74657374a382"
+    "040b30820407a003020117a103020102a28203f9048203f571decd27e2b633aa"
+    "40ac5336126c9dd5306fdfa1d665ea20ad5f2603b0c05ac00f1a9939f8abd805"
+    "a5b45885740237c5c3895becf9f91876d400797eee74fea0cf7ee0469ba1ee34"
+    "fb248eba0c5234bcca67265b47b3f8e522e2a91833ba94dc8f20cc12bcb0987d"
+    "71ffc214599a22a7d3d50fbd0eee28f2c47f35d4afa9664f43640df1332f65d6"
+    "51d44b60eb02f90c29b8a4aea6fc39883a0816d5d31097616dffe877407ffe05"
+    "35ef5bb4ff492114b57d1069b7564aad39589de12376c8f373168ab1076bc492"
+    "2b7f971f1e103000152d8cdfb05584f5114fe9f78a4d1ee567c96fb649840ad1"
+    "ed1abcf03d8805b66033abc23cee568b6fe7d94dd60b3440ac091aa7120de014"
+    "c61c0be5283bc39d97772481f721c40878d3fb2a9c1d0a2e869327a0ae2eee24"
+    "fa58a9d735cffb86f0716dccd3af057cff99a27badedbdf8c29e48aedd8a1821"
+    "74c5cadc69bbc19de550d30013094a4aad78631dfdf7fb7f53930d7137c40aa0"
+    "e967c1bc992de8a4f7e3a784d8d8da151c412bbdb6fc1982a6160eb37f82a386"
+    "cad27259f7293cef75d934b96bffa9b1d0f7bcb99d65904a1cc34f4e38ba3644"
+    "be7b9b31e87ca7aef1e916338fc23acbae6937f1fa509d3a52846e57955bae52"
+    "34049b3e176c2e8c4a01a1d4c22427cf82991cce33e22c47b02c2a9fd929abb9"
+    "588972f0e4203e59d82e8121e94b819cc4951b3e503ab44d5932baff4b63c89e"
+    "6fec4baa01e42cd4057a28cbd3bc8076e68b044bad1f64b4efac50679b9c29a3"
+    "8724726f58224b9cfb264bf770f940248c90efbb59e5568c3cf8fcd44c575e50"
+    "0b132af21cd511b733da09bb98b280274d4369160e57d739a50d88df53292694"
+    "28c2bbb76a013234bff324b17322d70a1172935cc850602dd2f63f988d7cc105"
+    "8607e34c098d1f1b71e77173935208b97b823da9dc9ff0d723f2d509c561dc17"
+    "4b16192485b3e4355ba1f0ee04ce738a8910b977dfb34fbcfdb2f70611f57280"
+    "dba913453edbb57d64f8c35fbe32d0dfa95e21ef7899d62af0c1b4298b3133f0"
+    "6013dfe7cf82ff5c5e08591d1c4c9ad5ba8e059f1dc740b446ad46a37acea9c3"
+    "fc2ff67ee07646776b75d3b82746a2c9a441274f7549c135a5ee70b6b86a3f25"
+    "d0a2aacf681a770737afcbedb2e5db67626cd863cb43cdd1c1ee2618269e65bb"
+    "4d362926afa355e3c00b914da26a328d8c41de60969e8602bccf97f0f1cd3300"
+    "8c18f6b2de6dc7149ec059777372616edb8d3336dbf1d8966dd4ad0379889d9b"
+    "ce902a9ca75059e3e95fee750b931ef71f913f7e16aad14de2f6f767edb5a1e0"
+    "28a39ab9bf73a255e4c3babcf823f94e63c5eac4bc3be3afd7ba58c33fc50a1d"
+    "53ad0101cfb8a91973b4522ad3f06870ee2c752c7163ef41e562c58399ab2d04"
+    "ac7d58a720f25bec3055a3d2d7a481ca3081c7a003020112a281bf0481bc9e15"
+    "5c4605f75b7d034136e16505ce45db35f9bfde777ba25d393efd84cbe09efa8f"
+    "c1b57f378a12e7d4409fb56a347fbfc083bdaa6f02b2a7f9d517958ca86f5e9a"
+    "a155f92419c931a40ed41e87709bffa85b160727b393a0a076490a59ba5c9994"
+    "56755e7c75acb7f24cf629f544c45d58fdecb0eb8176b980b2791f8e8082a413"
+    "34cfb744512e1b371a8e0e7ec1cbc634728bee2fe6c6bd58326152f8b295278b"
+    "9a12c74febbbfbc2357a9f58cf50f274dd6b7a72c50446aadbc8";
+static const char *const NEGOTIATE_AFTER_SELECTION =
+    "a1333031a0030a0101a22a04284e544c4d5353500001000000178208e2000000"
+    "00000000000000000000000000060200000000000f";
+
 static const char *const PASSWORD = "Al1ce-Ntlm!";
 
 static size_t unhex(const char *h, unsigned char **out)
@@ -64,6 +117,18 @@ static agw_spnego_token decoded(const char *hex, unsigned char **raw,
 }
 
 /* DER: what decodes encodes to the same bytes. */
+static void round_trip_big(const agw_spnego_token *t, const unsigned char *raw,
+                           size_t n)
+{
+    unsigned char *out = apr_palloc(tp, n);
+    size_t on = 0;
+    ck_assert_int_eq(agw_spnego_encode(t, out, n, &on), AGW_SPNEGO_OK);
+    ck_assert_uint_eq(on, n);
+    ck_assert_mem_eq(out, raw, n);
+    ck_assert_int_eq(agw_spnego_encode(t, out, n - 1, &on), AGW_SPNEGO_NOROOM);
+}
+
+/* ... and any buffer too small is refused. */
 static void round_trip(const agw_spnego_token *t, const unsigned char *raw,
                        size_t n)
 {
@@ -483,6 +548,32 @@ START_TEST(header_kinds)
 }
 END_TEST
 
+START_TEST(real_kerberos_offer)
+{
+    unsigned char *raw;
+    size_t n;
+    agw_spnego_token t = decoded(KRB5_INIT, &raw, &n), inner;
+    agw_authhdr h;
+
+    ck_assert_uint_eq(t.n_mechs, 2);
+    ck_assert(agw_spnego_is_kerberos(&t.mechs[0]));
+    ck_assert_int_eq(agw_spnego_mech_index(&t, &agw_oid_ntlmssp), 1);
+    round_trip_big(&t, raw, n);
+    /* its mechToken is Kerberos's own framed token */
+    ck_assert_int_eq(agw_spnego_decode(t.token.p, t.token.len, &inner),
+                     AGW_SPNEGO_OTHER_MECH);
+    ck_assert(agw_spnego_oid_eq(&inner.this_mech, &agw_oid_krb5));
+    h = parsed("Negotiate", KRB5_INIT);
+    ck_assert_int_eq(h.kind, AGW_TOK_SPNEGO_INIT);
+    ck_assert_int_eq(h.ntlm_index, 1);
+    ck_assert_ptr_null(h.ntlm);
+    h = parsed("Negotiate", NEGOTIATE_AFTER_SELECTION);
+    ck_assert_int_eq(h.kind, AGW_TOK_SPNEGO_RESP);
+    ck_assert_int_eq(h.spnego.neg_state, AGW_SPNEGO_ACCEPT_INCOMPLETE);
+    ck_assert_int_eq(h.ntlm_type, 1);
+}
+END_TEST
+
 START_TEST(header_refusals)
 {
     agw_authhdr h;
@@ -591,6 +682,7 @@ Suite *suite_spnego(void)
     tcase_add_test(t, other_mechanism_token);
     tcase_add_test(t, mech_names);
     tcase_add_test(t, header_kinds);
+    tcase_add_test(t, real_kerberos_offer);
     tcase_add_test(t, header_refusals);
     tcase_add_test(t, msnlmp_signatures);
     suite_add_tcase(s, t);
