@@ -204,6 +204,8 @@ ntlm_vresult ntlm_spnego_finish(request_rec *r, const ntlm_wire *w,
                                 const agw_ntlm_authenticate *a,
                                 const ntlm_vout *vo,
                                 const agw_spnego_token *tok, const char **why);
+/* child_init: each thread's winbind context. */
+void ntlm_validate_child_init(apr_pool_t *p);
 /* NetBIOS and DNS names of the domain for the CHALLENGE. */
 void ntlm_domain_names(request_rec *r, const ntlm_dir *d, const char **nb,
                        const char **dns);
@@ -213,5 +215,7 @@ int ntlm_gss_accept(request_rec *r, const ntlm_wire *w,
                     const unsigned char *token, apr_size_t len);
 /* 1 when this location has Kerberos keys (AuthGWKeytab). */
 int ntlm_gss_available(request_rec *r);
+/* child_init: the per-child store of acceptor credentials. */
+void ntlm_gss_child_init(apr_pool_t *p);
 
 #endif

@@ -2,12 +2,14 @@
  * member or DC) through libwbclient. */
 #include "ntlm.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <apr_file_io.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 #include <http_log.h>
 #include <stdbool.h> /* wbclient.h needs it */
 #include <wbclient.h>
@@ -18,24 +20,109 @@ APLOG_USE_MODULE(authgw_ntlm);
 
 #define LINE_MAX_LEN 1024
 
+/* One winbind context per thread, kept: libwbclient's contexts are not
+ * thread-safe, and a kept one keeps its connection to winbindd (as
+ * gss-ntlmssp does), which a logon would otherwise open and close twice.
+ * The domain names winbind reports change only when the host joins another
+ * domain: asked for once, then every NAMES_TTL.  Thread-local memory is
+ * malloc'd: no pool belongs to a thread. */
+#define NAMES_TTL apr_time_from_sec(300)
+
+typedef struct {
+    struct wbcContext *ctx;
+    char *nb, *dns;          /* NULL until asked */
+    apr_time_t names_at;
+} wb_thread;
+
+static apr_threadkey_t *wb_key;
+
+static void wb_thread_free(void *v)
+{
+    wb_thread *t = v;
+    if (t->ctx)
+        wbcCtxFree(t->ctx);
+    free(t->nb);
+    free(t->dns);
+    free(t);
+}
+
+void ntlm_validate_child_init(apr_pool_t *p)
+{
+    if (apr_threadkey_private_create(&wb_key, wb_thread_free, p))
+        wb_key = NULL;
+}
+
+/* The thread's context; NULL when there is no memory.  Without a thread
+ * key (never in a running child) *tmp says the caller frees it. */
+static wb_thread *wb_get(int *tmp)
+{
+    void *v = NULL;
+    wb_thread *t;
+
+    *tmp = !wb_key || apr_threadkey_private_get(&v, wb_key) != APR_SUCCESS;
+    t = v;
+    if (!t) {
+        t = calloc(1, sizeof *t);
+        if (!t)
+            return NULL;
+        if (!*tmp && apr_threadkey_private_set(t, wb_key) != APR_SUCCESS)
+            *tmp = 1;
+    }
+    if (!t->ctx)
+        t->ctx = wbcCtxCreate();
+    if (!t->ctx) {
+        if (*tmp)
+            wb_thread_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void wb_names(wb_thread *t)
+{
+    struct wbcInterfaceDetails *det = NULL;
+    apr_time_t now = apr_time_now();
+
+    if (t->nb && now - t->names_at < NAMES_TTL)
+        return;
+    if (WBC_ERROR_IS_OK(wbcCtxInterfaceDetails(t->ctx, &det)) && det
+        && det->netbios_domain && *det->netbios_domain) {
+        char *nb = strdup(det->netbios_domain);
+        char *dns = strdup(det->dns_domain ? det->dns_domain : "");
+        if (nb && dns) {
+            free(t->nb);
+            free(t->dns);
+            t->nb = nb;
+            t->dns = dns;
+            t->names_at = now;
+        }
+        else {
+            free(nb);
+            free(dns);
+        }
+    }
+    if (det)
+        wbcFreeMemory(det);
+}
+
 void ntlm_domain_names(request_rec *r, const ntlm_dir *d, const char **nb,
                        const char **dns)
 {
     *nb = d->nb_domain ? d->nb_domain : "WORKGROUP";
     *dns = d->dns_domain ? d->dns_domain : "";
     if (!d->nb_domain && d->validator == NTLM_VALIDATOR_WINBIND) {
-        struct wbcContext *ctx = wbcCtxCreate();
-        struct wbcInterfaceDetails *det = NULL;
-        if (ctx && WBC_ERROR_IS_OK(wbcCtxInterfaceDetails(ctx, &det)) && det) {
-            if (det->netbios_domain && *det->netbios_domain)
-                *nb = apr_pstrdup(r->pool, det->netbios_domain);
-            if (!d->dns_domain && det->dns_domain)
-                *dns = apr_pstrdup(r->pool, det->dns_domain);
+        int tmp;
+        wb_thread *t = wb_get(&tmp);
+        if (t) {
+            wb_names(t);
+            if (t->nb) {
+                *nb = apr_pstrdup(r->pool, t->nb);
+                if (!d->dns_domain)
+                    *dns = apr_pstrdup(r->pool, t->dns);
+            }
+            if (tmp)
+                wb_thread_free(t);
         }
-        if (det)
-            wbcFreeMemory(det);
-        if (ctx)
-            wbcCtxFree(ctx);
     }
     if (!**dns)
         *dns = apr_pstrcat(r->pool, *nb, NULL);
@@ -241,6 +328,8 @@ static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
                                      ntlm_vout *out, const char **why)
 {
     struct wbcContext *ctx;
+    wb_thread *t;
+    int tmp;
     struct wbcAuthUserParams p;
     struct wbcAuthUserInfo *info = NULL;
     struct wbcAuthErrorInfo *err = NULL;
@@ -253,11 +342,12 @@ static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
         *why = agw_ntlm_auth_reason(AGW_NTLM_AUTH_V1_REFUSED);
         return NTLM_V_REFUSED;
     }
-    ctx = wbcCtxCreate();
-    if (!ctx) {
+    t = wb_get(&tmp);
+    if (!t) {
         *why = "out of memory for a winbind context";
         return NTLM_V_ERROR;
     }
+    ctx = t->ctx;
     memset(&p, 0, sizeof p);
     p.account_name = a->user;
     p.domain_name = a->domain;
@@ -322,7 +412,8 @@ static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
         wbcFreeMemory(info);
     if (err)
         wbcFreeMemory(err);
-    wbcCtxFree(ctx);
+    if (tmp)
+        wb_thread_free(t);
     return res;
 }
 
