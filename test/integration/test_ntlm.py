@@ -1338,3 +1338,41 @@ def test_h2_spnego_ntlm_needs_http11(h2_gw, tmp_path):
     assert code == 200 and "HTTP_1_1_REQUIRED" in err, err
     assert header(json.loads(body), "X-Remote-User") == "bob"
     assert "AGW30033" in h.error_log()
+
+
+def test_negotiate_new_key_version_without_restart(make_httpd, backend,
+                                                    samba_ad, tmp_path):
+    """Acceptor credentials are kept per child; the keytab is still read at
+    each logon, so a new key version (password change of the service
+    account, keytab exported again) works without a restart."""
+    samba_ad.add_user("ntlmkvno", "Kvno-Svc!pass-1")
+    samba_ad.add_spn("HTTP/backend.gw.test", "ntlmkvno")
+    kt = os.path.join(harness.new_dir("keytab"), "kvno.keytab")
+    samba_ad.export_keytab(kt, "HTTP/backend.gw.test@GW.TEST")
+    h = make_httpd(ntlm_conf(backend.port, "winbind", "Negotiate",
+                             "AuthGWKeytab %s" % kt), modules=MODULES)
+    url = "http://backend.gw.test:%d/" % h.port
+
+    def logon(n):
+        cc = str(tmp_path / ("cc%d" % n))
+        samba_ad.kinit("bob", AD_USERS["bob"], cc)
+        return curl("--negotiate", "-u", ":", url,
+                    env=samba_ad.krb5_env(KRB5CCNAME="FILE:" + cc))
+
+    for n in range(2):      # both children, most likely, keep credentials
+        code, body, _, err = logon(n)
+        assert code == 200, err + h.error_log()[-2000:]
+    def kvnos():
+        out = subprocess.run(["klist", "-k", kt], capture_output=True,
+                             text=True, check=True).stdout
+        return {l.split()[0] for l in out.splitlines()[3:] if l.strip()}
+
+    before = kvnos()
+    samba_ad.samba_tool("user", "setpassword", "ntlmkvno",
+                        "--newpassword=Kvno-Svc!pass-2")
+    samba_ad.export_keytab(kt, "HTTP/backend.gw.test@GW.TEST")
+    assert kvnos() and kvnos() != before        # the old keys are gone
+    for n in range(2, 5):
+        code, body, _, err = logon(n)
+        assert code == 200, err + h.error_log()[-2000:]
+        assert header(json.loads(body), "X-Remote-User") == "bob@GW.TEST"
