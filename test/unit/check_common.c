@@ -39,6 +39,7 @@ int main(void)
     srunner_add_suite(sr, suite_record());
     srunner_add_suite(sr, suite_seal());
     srunner_add_suite(sr, suite_session());
+    srunner_add_suite(sr, suite_spnego());
     srunner_add_suite(sr, suite_url());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

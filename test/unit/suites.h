@@ -25,6 +25,7 @@ Suite *suite_radius(void);
 Suite *suite_record(void);
 Suite *suite_seal(void);
 Suite *suite_session(void);
+Suite *suite_spnego(void);
 Suite *suite_url(void);
 
 #endif
