@@ -13,8 +13,10 @@ int agw_core_api_get(agw_core_api *api)
     api->stat = APR_RETRIEVE_OPTIONAL_FN(authgw_stat_add);
     api->cache_check = APR_RETRIEVE_OPTIONAL_FN(authgw_credcache_check);
     api->cache_store = APR_RETRIEVE_OPTIONAL_FN(authgw_credcache_store);
+    api->kerberos_identity = APR_RETRIEVE_OPTIONAL_FN(authgw_kerberos_identity);
     return api->keyring && api->get && api->put && api->del && api->stat
-        && api->cache_check && api->cache_store ? 0 : -1;
+        && api->cache_check && api->cache_store && api->kerberos_identity
+        ? 0 : -1;
 }
 
 int agw_core_api_attach(agw_core_api *api, server_rec *s, const char *who)

@@ -67,3 +67,15 @@ int agw_host_in_domain(const char *host, const char *domain)
     return hl > dl && host[hl - dl - 1] == '.'
         && strcasecmp(host + hl - dl, domain) == 0;
 }
+
+int agw_domain_name_ok(const char *s, size_t max, int dots)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_'
+            && !(dots && *s == '.'))
+            return 0;
+    return 1;
+}

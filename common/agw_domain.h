@@ -14,4 +14,9 @@ const char *agw_sso_domain_check(const char *domain);
 /* 1 when host equals domain (leading dot ignored) or ends with "."+domain. */
 int agw_host_in_domain(const char *host, const char *domain);
 
+/* 1 when s is 1..max characters of letters, digits, '-', '_' and, with
+ * dots, '.': a NetBIOS domain (max 15, no dots), a DNS domain or a Kerberos
+ * realm as a directive takes it. */
+int agw_domain_name_ok(const char *s, size_t max, int dots);
+
 #endif

@@ -27,25 +27,32 @@ char *agw_html_escape(apr_pool_t *p, const char *s)
     return out;
 }
 
+const char *agw_template_next(apr_pool_t *p, const char *s, char **name,
+                              const char **end)
+{
+    const char *open = strstr(s, "{{"), *close;
+
+    if (!open || !(close = strstr(open + 2, "}}")))
+        return NULL;
+    *name = apr_pstrmemdup(p, open + 2, (size_t)(close - open - 2));
+    apr_collapse_spaces(*name, *name); /* returns the end, not name */
+    *end = close + 2;
+    return open;
+}
+
 char *agw_template_render(apr_pool_t *p, const char *tmpl,
                           const apr_table_t *vars)
 {
     apr_array_header_t *parts = apr_array_make(p, 16, sizeof(const char *));
-    const char *s = tmpl;
+    const char *s = tmpl, *open, *end, *val;
+    char *name;
 
-    for (;;) {
-        const char *open = strstr(s, "{{"), *close, *val;
-        char *name;
-        if (!open || !(close = strstr(open + 2, "}}"))) {
-            APR_ARRAY_PUSH(parts, const char *) = s;
-            break;
-        }
+    while ((open = agw_template_next(p, s, &name, &end)) != NULL) {
         APR_ARRAY_PUSH(parts, const char *) = apr_pstrmemdup(p, s, (size_t)(open - s));
-        name = apr_pstrmemdup(p, open + 2, (size_t)(close - open - 2));
-        apr_collapse_spaces(name, name); /* returns the end, not name */
         val = apr_table_get(vars, name);
         APR_ARRAY_PUSH(parts, const char *) = val ? agw_html_escape(p, val) : "";
-        s = close + 2;
+        s = end;
     }
+    APR_ARRAY_PUSH(parts, const char *) = s;
     return apr_array_pstrcat(p, parts, 0);
 }

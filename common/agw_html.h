@@ -10,6 +10,12 @@
 
 char *agw_html_escape(apr_pool_t *p, const char *s);
 
+/* The next placeholder at or after s: returns where its "{{" is and sets
+ * *name (spaces removed, as render reads it) and *end (just past its "}}");
+ * NULL when there is none.  Lets a loader check a template's names. */
+const char *agw_template_next(apr_pool_t *p, const char *s, char **name,
+                              const char **end);
+
 /* Replaces each {{name}} by the escaped value of name in vars (empty when
  * absent).  "{{" without a closing "}}" is copied as it is. */
 char *agw_template_render(apr_pool_t *p, const char *tmpl,

@@ -55,6 +55,14 @@ APR_DECLARE_OPTIONAL_FN(void, authgw_credcache_store,
                         (request_rec *r, const char *provider,
                          const char *user, const char *password));
 
+/* The gateway's Kerberos identity in r's location: the keytab of
+ * AuthGWKeytab and the principal of AuthGWKerberosPrincipal (each NULL when
+ * unset).  Used by Negotiate receipt, the authgw-kerberos provider and
+ * Kerberos delegation, so that one pair of directives serves all three. */
+APR_DECLARE_OPTIONAL_FN(void, authgw_kerberos_identity,
+                        (request_rec *r, const char **keytab,
+                         const char **principal));
+
 /* Exported by mod_authgw_forms, the owner of the SSO session: issue a
  * session for a user authenticated by any receipt method (adds its
  * Set-Cookie to r->err_headers_out; returns OK or an HTTP status), and read
@@ -154,6 +162,7 @@ typedef struct {
     APR_OPTIONAL_FN_TYPE(authgw_stat_add) *stat;
     APR_OPTIONAL_FN_TYPE(authgw_credcache_check) *cache_check;
     APR_OPTIONAL_FN_TYPE(authgw_credcache_store) *cache_store;
+    APR_OPTIONAL_FN_TYPE(authgw_kerberos_identity) *kerberos_identity;
 } agw_core_api;
 
 /* Retrieves every core function; returns 0, or -1 when mod_authgw_core is

@@ -10,6 +10,7 @@
 #include <apr_shm.h>
 
 #include "authgw.h"
+#include "core_krb5.h"
 
 #define AGW_STORE_MUTEX "authgw-store"
 
@@ -34,6 +35,7 @@ typedef struct {
     int cache;             /* AuthGWCredentialCache */
     apr_int64_t cache_ttl; /* seconds */
     unsigned int cache_set:1;
+    core_krb5_dir krb5;    /* Kerberos identity (core_krb5.c) */
 } core_dir;
 
 extern module AP_MODULE_DECLARE_DATA authgw_core_module;

@@ -35,6 +35,7 @@ void *core_merge_dir(apr_pool_t *p, void *basev, void *addv)
     c->cache = add->cache_set ? add->cache : base->cache;
     c->cache_ttl = add->cache_set ? add->cache_ttl : base->cache_ttl;
     c->cache_set = add->cache_set | base->cache_set;
+    core_krb5_dir_merge(&c->krb5, &base->krb5, &add->krb5);
     return c;
 }
 

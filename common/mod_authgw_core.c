@@ -67,6 +67,7 @@ static void core_register_hooks(apr_pool_t *p)
     APR_REGISTER_OPTIONAL_FN(authgw_stat_add);
     APR_REGISTER_OPTIONAL_FN(authgw_credcache_check);
     APR_REGISTER_OPTIONAL_FN(authgw_credcache_store);
+    core_krb5_register_hooks(p);
 }
 
 static const command_rec core_cmds[] = {
@@ -79,6 +80,7 @@ static const command_rec core_cmds[] = {
                    OR_AUTHCFG | RSRC_CONF,
                    "On [seconds] | Off: remember validated credentials"
                    " (default Off; 300 s)"),
+    CORE_KRB5_CMDS,
     { NULL }
 };
 

@@ -8,6 +8,7 @@
 
 #include "authgw.h"
 #include "agw_session.h"
+#include "forms_tmpl.h"
 
 #define FORMS_AUTH_TYPE "GatewayForm"
 #define FORMS_HANDLER "authgw-forms"
@@ -41,8 +42,17 @@ typedef struct {
     forms_type type;
     int same_user;   /* AuthGWFormRequireSameUser */
     int flood_limit; /* logon posts a minute per address; 0: no limit */
+    const forms_templates *templates; /* AuthGWFormTemplates; NULL: built-in */
+    const char *language;             /* AuthGWFormLanguage; NULL: the client's */
+    apr_array_header_t *mobile_agents; /* of char *; NULL: the default list */
+    int basic_fallback;                /* AuthGWFormBasicFallback */
+    apr_array_header_t *basic_agents;  /* of char *; NULL: the default list */
+    int expiry_warn;                   /* AuthGWPasswordExpiryWarn, days; 0: off */
+    int password_change;               /* AuthGWPasswordChange */
     unsigned int providers_set:1, max_body_set:1, type_set:1, same_user_set:1,
-        flood_limit_set:1;
+        flood_limit_set:1, templates_set:1, language_set:1,
+        mobile_agents_set:1, basic_fallback_set:1, basic_agents_set:1,
+        expiry_warn_set:1, password_change_set:1;
 } forms_dir;
 
 extern module AP_MODULE_DECLARE_DATA authgw_forms_module;
@@ -60,10 +70,35 @@ const char *forms_cmd_max_body(cmd_parms *cmd, void *dc, const char *arg);
 const char *forms_cmd_type(cmd_parms *cmd, void *dc, const char *arg);
 const char *forms_cmd_same_user(cmd_parms *cmd, void *dc, int on);
 const char *forms_cmd_flood_limit(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_templates(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_language(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_agents(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_basic_fallback(cmd_parms *cmd, void *dc, int on);
+
+/* The User-Agent lists of AuthGWFormMobileAgents and AuthGWFormBasicAgents:
+ * 1 when the request's User-Agent contains one of the entries (case
+ * ignored). */
+int forms_is_mobile(const request_rec *r);
+int forms_is_basic_client(const request_rec *r);
+
+/* The template set of the request's directory (the built-in one when it
+ * names none). */
+const forms_templates *forms_templates_of(const request_rec *r);
+/* forms_tmpl.c: the built-in set, read in pre_config. */
+extern const forms_templates *forms_builtin;
 
 /* forms_flood.c: counts a logon attempt from the client's address; OK, or
  * HTTP_TOO_MANY_REQUESTS with Retry-After set. */
 int forms_flood_check(request_rec *r);
+/* For Basic, where only failures count: OK, or HTTP_TOO_MANY_REQUESTS while
+ * the address's failures this minute are at the limit; and counting one. */
+int forms_flood_over(request_rec *r);
+void forms_flood_failed(request_rec *r);
+
+/* forms_basic.c: the Basic fallback for a request without a session from
+ * a client of AuthGWFormBasicAgents: OK with r->user set, or the status
+ * (401 with WWW-Authenticate, 400, 429, 503). */
+int forms_basic(request_rec *r);
 
 forms_srv *forms_srv_of(const request_rec *r);
 forms_dir *forms_dir_of(const request_rec *r);
@@ -93,23 +128,94 @@ int forms_fixups(request_rec *r);
 
 /* forms_handler.c */
 int forms_handler(request_rec *r);
+/* Makes sure the browser has a pre-logon token and returns the form's CSRF
+ * token for it (NULL on failure). */
+const char *forms_csrf_prepare(request_rec *r);
+/* 1 when token is the CSRF token of the browser's pre-logon cookie. */
+int forms_csrf_ok(request_rec *r, const char *token);
+/* Where to go after logon: ret when it is same-origin, else "/". */
+const char *forms_safe_return(request_rec *r, const char *ret);
+/* The parts every POST to the reserved path shares: flood limit, a form
+ * body within the limit, parsed strictly, secrets registered for log
+ * redaction.  OK or an HTTP status. */
+int forms_read_post(request_rec *r, apr_table_t **f);
+/* Asks AuthGWFormProvider's providers; with only set, just that one. */
+authn_status forms_check_password(request_rec *r, const char *user,
+                                  const char *password, const char *only,
+                                  const char **which);
+/* Issues the session after a logon and sends the browser on to ret. */
+int forms_finish_logon(request_rec *r, const char *user, const char *ret,
+                       const char *which);
 
 /* forms_page.c */
+
+/* The messages a page shows above its form, in the client's language (the
+ * msg.* strings).  Each is styled as an error or as a notice. */
 typedef enum {
     FORMS_MSG_NONE = 0,
     FORMS_MSG_BAD_CREDENTIALS,
     FORMS_MSG_EXPIRED_FORM,
-    FORMS_MSG_UNAVAILABLE
+    FORMS_MSG_UNAVAILABLE,
+    FORMS_MSG_PASSWORD_EXPIRED,    /* the directory says: change it first */
+    FORMS_MSG_MUST_CHANGE,         /* notice: must change at next logon */
+    FORMS_MSG_ACCOUNT_DISABLED,
+    FORMS_MSG_ACCOUNT_LOCKED,
+    FORMS_MSG_ACCOUNT_EXPIRED,
+    FORMS_MSG_PASSWORD_CHANGED,    /* notice */
+    FORMS_MSG_PASSWORD_MISMATCH,   /* new and confirmation differ */
+    FORMS_MSG_PASSWORD_TOO_SHORT,  /* the directory refused the new one: */
+    FORMS_MSG_PASSWORD_COMPLEXITY,
+    FORMS_MSG_PASSWORD_HISTORY,
+    FORMS_MSG_PASSWORD_MIN_AGE,
+    FORMS_MSG_PASSWORD_POLICY,
+    FORMS_MSG_COUNT
 } forms_msg;
 
-/* Sends the logon form of the directory's AuthGWFormType with status;
- * returns OK. */
+/* forms_tmpl.c: the strings key of a message (NULL for none) and its
+ * style, "error" or "notice" ("" for none). */
+const char *forms_msg_key(forms_msg msg);
+const char *forms_msg_kind(forms_msg msg);
+
+/* Each page function sends its page with the headers every page has
+ * (no-store, CSP, Content-Language, Vary) and returns OK.  Values are
+ * HTML-escaped by the template renderer; URLs given for links must be
+ * same-origin (what safe_return gives): any other is replaced by "/". */
+
+/* The logon form of the directory's AuthGWFormType, with status. */
 int forms_page_logon(request_rec *r, int status, forms_msg msg,
                      const char *ret, const char *username,
                      const char *csrf_token);
-/* Sends the page that asks for the answer to a challenge. */
+/* The page that asks for the answer to a challenge (message: the
+ * server's text; "" for the default prompt). */
 int forms_page_challenge(request_rec *r, const char *message,
                          const char *challenge_id, const char *csrf_token);
 int forms_page_logged_off(request_rec *r);
+/* The password change form: POSTs to /.authgw/password the fields
+ * username, password (current), new_password, confirm_password, return
+ * and csrf_token. */
+int forms_page_password(request_rec *r, int status, forms_msg msg,
+                        const char *username, const char *ret,
+                        const char *csrf_token);
+/* "Your password expires in N days" (today when days <= 0), with a
+ * "Change now" link to change_url and a "Continue" link to ret; 200. */
+int forms_page_expiry_warning(request_rec *r, long days, const char *ret,
+                              const char *change_url);
+
+/* Sends the logon form with a fresh CSRF token. */
+int forms_send_logon(request_rec *r, int status, forms_msg msg,
+                     const char *ret, const char *user);
+
+/* forms_password.c: account states, the expiry warning, password change */
+const char *forms_cmd_expiry_warn(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_password_change(cmd_parms *cmd, void *dc, int on);
+/* The logon form again, telling the user why the directory refused a known
+ * account (AUTHGW_NOTE_ACCOUNT), or the change page where that helps. */
+int forms_account_refused(request_rec *r, const char *user, const char *ret,
+                          const char *which);
+/* After a logon: the warning page when the password expires within
+ * AuthGWPasswordExpiryWarn days, else DECLINED. */
+int forms_expiry_warning(request_rec *r, const char *user, const char *ret);
+/* /.authgw/password */
+int forms_password(request_rec *r);
 
 #endif

@@ -75,6 +75,12 @@ int forms_check_authn(request_rec *r)
         r->ap_auth_type = FORMS_AUTH_TYPE;
         return OK;
     }
+    if (forms_dir_of(r)->basic_fallback) {
+        /* the answer depends on the client */
+        apr_table_mergen(r->err_headers_out, "Vary", "User-Agent");
+        if (forms_is_basic_client(r))
+            return forms_basic(r);
+    }
     /* No session: send the browser to the logon page, to come back here. */
     ret = agw_pct_encode(r->pool, r->unparsed_uri ? r->unparsed_uri : "/", 1);
     apr_table_setn(r->headers_out, "Location",

@@ -6,6 +6,7 @@
 
 #include "agw_domain.h"
 #include "agw_httpd.h"
+#include "agw_lang.h"
 
 #define DEFAULT_IDLE 1800
 #define DEFAULT_LIFETIME 28800
@@ -51,6 +52,13 @@ void *forms_merge_dir(apr_pool_t *p, void *basev, void *addv)
     MERGE(type);
     MERGE(same_user);
     MERGE(flood_limit);
+    MERGE(templates);
+    MERGE(language);
+    MERGE(mobile_agents);
+    MERGE(basic_fallback);
+    MERGE(basic_agents);
+    MERGE(expiry_warn);
+    MERGE(password_change);
     return c;
 }
 
@@ -175,4 +183,152 @@ const char *forms_cmd_flood_limit(cmd_parms *cmd, void *dc, const char *arg)
     c->flood_limit = (int)v;
     c->flood_limit_set = 1;
     return NULL;
+}
+
+const forms_templates *forms_templates_of(const request_rec *r)
+{
+    const forms_templates *t = forms_dir_of(r)->templates;
+    return t ? t : forms_builtin;
+}
+
+/* The forced language must be one the set has: checked where both are
+ * known, in the section that names them. */
+static const char *check_language(cmd_parms *cmd, const forms_dir *c)
+{
+    const forms_templates *t = c->templates ? c->templates : forms_builtin;
+    const char *have;
+    int i;
+    if (!c->language || !t)
+        return NULL;
+    for (i = 0; i < t->nlang; i++)
+        if (!strcasecmp(t->langs[i], c->language))
+            return NULL;
+    have = t->langs[0];
+    for (i = 1; i < t->nlang; i++)
+        have = apr_pstrcat(cmd->pool, have, ", ", t->langs[i], NULL);
+    return apr_psprintf(cmd->pool, "AuthGWFormLanguage: %s has no strings for"
+                        " '%s' (lang/%s.txt); name one of its languages (%s)"
+                        " or add the file to an AuthGWFormTemplates copy",
+                        t->origin, c->language, c->language, have);
+}
+
+/* Template sets read in this configuration pass, by directory, so that a
+ * directory named in several sections is read once. */
+#define SETS_KEY "authgw-forms-template-sets"
+
+const char *forms_cmd_templates(cmd_parms *cmd, void *dc, const char *arg)
+{
+    forms_dir *c = dc;
+    const char *dir = ap_server_root_relative(cmd->pool, arg), *why;
+    apr_hash_t *sets = NULL;
+    const forms_templates *t;
+
+    if (!dir)
+        return apr_psprintf(cmd->pool, "AuthGWFormTemplates: '%s' is not a"
+                            " valid path", arg);
+    apr_pool_userdata_get((void **)&sets, SETS_KEY, cmd->pool);
+    if (!sets) {
+        sets = apr_hash_make(cmd->pool);
+        apr_pool_userdata_setn(sets, SETS_KEY, NULL, cmd->pool);
+    }
+    t = apr_hash_get(sets, dir, APR_HASH_KEY_STRING);
+    if (!t) {
+        if ((why = forms_templates_load(cmd->pool, dir, &t)) != NULL)
+            return apr_pstrcat(cmd->pool, "AuthGWFormTemplates: ", why, NULL);
+        apr_hash_set(sets, dir, APR_HASH_KEY_STRING, t);
+    }
+    c->templates = t;
+    c->templates_set = 1;
+    return check_language(cmd, c);
+}
+
+const char *forms_cmd_language(cmd_parms *cmd, void *dc, const char *arg)
+{
+    forms_dir *c = dc;
+    if (!agw_lang_tag_ok(arg))
+        return apr_psprintf(cmd->pool, "AuthGWFormLanguage: '%s' is not a"
+                            " language tag; use e.g. en, de or fr", arg);
+    c->language = arg;
+    c->language_set = 1;
+    return check_language(cmd, c);
+}
+
+/* AuthGWFormMobileAgents and AuthGWFormBasicAgents (cmd->info says which):
+ * the first use in a section replaces the inherited list; "none" empties
+ * it. */
+const char *forms_cmd_agents(cmd_parms *cmd, void *dc, const char *arg)
+{
+    forms_dir *c = dc;
+    int basic = cmd->info != NULL;
+    apr_array_header_t **list = basic ? &c->basic_agents : &c->mobile_agents;
+
+    if (!(basic ? c->basic_agents_set : c->mobile_agents_set)) {
+        *list = apr_array_make(cmd->pool, 8, sizeof(char *));
+        if (basic)
+            c->basic_agents_set = 1;
+        else
+            c->mobile_agents_set = 1;
+    }
+    if (!*arg)
+        return apr_psprintf(cmd->pool, "%s: an empty User-Agent part would"
+                            " match every client", cmd->cmd->name);
+    if (strcasecmp(arg, "none"))
+        APR_ARRAY_PUSH(*list, const char *) = arg;
+    return NULL;
+}
+
+const char *forms_cmd_basic_fallback(cmd_parms *cmd, void *dc, int on)
+{
+    forms_dir *c = dc;
+    (void)cmd;
+    c->basic_fallback = on;
+    c->basic_fallback_set = 1;
+    return NULL;
+}
+
+/* Parts of the User-Agent of phones and tablets. */
+static const char *const mobile_default[] = {
+    "Mobile", "Android", "iPhone", "iPad", "iPod", "Windows Phone",
+    "IEMobile", "BlackBerry", "Opera Mini", NULL
+};
+
+/* Parts of the User-Agent of clients that cannot show a form: command-line
+ * tools and script libraries, Office and the WebDAV redirectors, and
+ * Exchange ActiveSync and Outlook clients. */
+static const char *const basic_default[] = {
+    "curl", "Wget", "python-requests", "Python-urllib", "libwww-perl",
+    "Go-http-client", "Java/", "WindowsPowerShell", "Microsoft Office",
+    "MSOffice", "Microsoft-WebDAV-MiniRedir", "DavClnt", "WebDAVFS", "gvfs",
+    "davfs2", "Microsoft-Server-ActiveSync", "ActiveSync", "Apple-iPhone",
+    "Apple-iPad", "Android-Mail", "Outlook", "MSRPC", NULL
+};
+
+static int agent_matches(const request_rec *r, const apr_array_header_t *list,
+                         const char *const *dflt)
+{
+    const char *ua = apr_table_get(r->headers_in, "User-Agent");
+    int i;
+
+    if (!ua)
+        return 0;
+    if (!list) {
+        for (; *dflt; dflt++)
+            if (ap_strcasestr(ua, *dflt))
+                return 1;
+        return 0;
+    }
+    for (i = 0; i < list->nelts; i++)
+        if (ap_strcasestr(ua, APR_ARRAY_IDX(list, i, const char *)))
+            return 1;
+    return 0;
+}
+
+int forms_is_mobile(const request_rec *r)
+{
+    return agent_matches(r, forms_dir_of(r)->mobile_agents, mobile_default);
+}
+
+int forms_is_basic_client(const request_rec *r)
+{
+    return agent_matches(r, forms_dir_of(r)->basic_agents, basic_default);
 }

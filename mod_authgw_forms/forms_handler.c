@@ -1,5 +1,6 @@
-/* The reserved path: /.authgw/logon (GET: the form; POST: the logon) and
- * /.authgw/logoff.  Anything else under /.authgw/ is 404. */
+/* The reserved path: /.authgw/logon (GET: the form; POST: the logon),
+ * /.authgw/challenge, /.authgw/logoff, and /.authgw/password (in
+ * forms_password.c).  Anything else under /.authgw/ is 404. */
 #include "forms.h"
 
 #include <string.h>
@@ -51,9 +52,7 @@ static const char *csrf_for(request_rec *r, const unsigned char pre[PRE_LEN])
     return out;
 }
 
-/* Makes sure the browser has a pre-logon token and returns the form's CSRF
- * token for it. */
-static const char *prepare_csrf(request_rec *r)
+const char *forms_csrf_prepare(request_rec *r)
 {
     unsigned char pre[PRE_LEN];
     char enc[PRE_B64 + 1];
@@ -69,7 +68,7 @@ static const char *prepare_csrf(request_rec *r)
     return csrf_for(r, pre);
 }
 
-static int csrf_ok(request_rec *r, const char *token)
+int forms_csrf_ok(request_rec *r, const char *token)
 {
     unsigned char pre[PRE_LEN], mac[32];
     size_t n;
@@ -79,8 +78,7 @@ static int csrf_ok(request_rec *r, const char *token)
                           PRE_LEN, mac, n);
 }
 
-/* Where to go after logon: the return address when it is same-origin. */
-static const char *safe_return(request_rec *r, const char *ret)
+const char *forms_safe_return(request_rec *r, const char *ret)
 {
     if (ret && agw_return_url_ok(ret, agw_request_origin(r)))
         return ret;
@@ -91,13 +89,13 @@ static const char *safe_return(request_rec *r, const char *ret)
     return "/";
 }
 
-static int send_form(request_rec *r, int status, forms_msg msg,
+int forms_send_logon(request_rec *r, int status, forms_msg msg,
                      const char *ret, const char *user)
 {
-    const char *csrf = prepare_csrf(r);
+    const char *csrf = forms_csrf_prepare(r);
     if (!csrf)
         return HTTP_INTERNAL_SERVER_ERROR;
-    return forms_page_logon(r, status, msg, safe_return(r, ret), user, csrf);
+    return forms_page_logon(r, status, msg, forms_safe_return(r, ret), user, csrf);
 }
 
 static int logon_get(request_rec *r)
@@ -115,13 +113,11 @@ static int logon_get(request_rec *r)
             return HTTP_BAD_REQUEST;
         }
     }
-    return send_form(r, HTTP_OK, FORMS_MSG_NONE,
+    return forms_send_logon(r, HTTP_OK, FORMS_MSG_NONE,
                      q ? apr_table_get(q, "return") : NULL, NULL);
 }
 
-/* The providers of AuthGWFormProvider; with only set, just the one whose
- * challenge is answered. */
-static authn_status check_password(request_rec *r, const char *user,
+authn_status forms_check_password(request_rec *r, const char *user,
                                    const char *password, const char *only,
                                    const char **which)
 {
@@ -146,12 +142,11 @@ static const char *failure_reason(authn_status res)
     }
 }
 
-/* The parts every logon POST shares: flood limit, a form body within the
- * limit, parsed strictly, secrets registered for log redaction. */
-static int read_post(request_rec *r, apr_table_t **f)
+int forms_read_post(request_rec *r, apr_table_t **f)
 {
     static const char *const secret_fields[] = {
-        "password", "passcode", "deleg_password", "response", NULL
+        "password", "passcode", "deleg_password", "response",
+        "new_password", "confirm_password", NULL
     };
     const char *ctype = apr_table_get(r->headers_in, "Content-Type");
     const char *why;
@@ -198,7 +193,7 @@ static int refuse_csrf(request_rec *r, const char *ret, const char *user)
              " the browser's pre-logon cookie (an old page, cookies"
              " blocked, or a cross-site post)", r->useragent_ip);
     forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
-    return send_form(r, HTTP_FORBIDDEN, FORMS_MSG_EXPIRED_FORM, ret, user);
+    return forms_send_logon(r, HTTP_FORBIDDEN, FORMS_MSG_EXPIRED_FORM, ret, user);
 }
 
 static int refuse(request_rec *r, const char *user, const char *ret,
@@ -208,7 +203,7 @@ static int refuse(request_rec *r, const char *user, const char *ret,
              "logon failed: user '%s' from %s, reason %s (provider %s)",
              agw_log_item(r->pool, user), r->useragent_ip, reason, which);
     forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
-    return send_form(r, HTTP_OK, FORMS_MSG_BAD_CREDENTIALS, ret, user);
+    return forms_send_logon(r, HTTP_OK, FORMS_MSG_BAD_CREDENTIALS, ret, user);
 }
 
 #define CHALLENGE_NS "C"
@@ -223,10 +218,10 @@ static int start_challenge(request_rec *r, const char *user, const char *which,
 {
     const char *state = apr_table_get(r->notes, AUTHGW_NOTE_CHALLENGE_STATE);
     const char *msg = apr_table_get(r->notes, AUTHGW_NOTE_CHALLENGE_MESSAGE);
-    const char *fields[] = { user, which, state, safe_return(r, ret) };
+    const char *fields[] = { user, which, state, forms_safe_return(r, ret) };
     unsigned char id[CHALLENGE_ID_LEN], rec[AGW_RECORD_MAX];
     char idb[32];
-    const char *csrf = prepare_csrf(r);
+    const char *csrf = forms_csrf_prepare(r);
     size_t n = agw_record_encode(CHALLENGE_KIND, fields, 4, rec, sizeof rec);
 
     if (!n || !csrf || agw_random(id, sizeof id))
@@ -242,7 +237,7 @@ static int start_challenge(request_rec *r, const char *user, const char *which,
     return forms_page_challenge(r, msg ? msg : "", idb, csrf);
 }
 
-static int finish_logon(request_rec *r, const char *user, const char *ret,
+int forms_finish_logon(request_rec *r, const char *user, const char *ret,
                         const char *which)
 {
     int rv = authgw_session_issue(r, user, "form");
@@ -257,7 +252,9 @@ static int finish_logon(request_rec *r, const char *user, const char *ret,
                    agw_set_cookie(r->pool, FORMS_PRE_COOKIE, "", FORMS_PREFIX,
                                   NULL, agw_is_https(r), 0));
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "Location", safe_return(r, ret));
+    if ((rv = forms_expiry_warning(r, user, forms_safe_return(r, ret))) != DECLINED)
+        return rv;
+    apr_table_setn(r->headers_out, "Location", forms_safe_return(r, ret));
     return HTTP_MOVED_TEMPORARILY;
 }
 
@@ -267,18 +264,20 @@ static int conclude(request_rec *r, authn_status res, const char *user,
                     const char *ret, const char *which)
 {
     if (res == AUTH_GRANTED)
-        return finish_logon(r, user, ret, which);
+        return forms_finish_logon(r, user, ret, which);
     if (res == AUTH_GENERAL_ERROR) {
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(20018)
                  "logon of user '%s' from %s failed: provider '%s' could not"
                  " check the password (see its own log lines)",
                  agw_log_item(r->pool, user), r->useragent_ip, which);
         forms_core.stat(AGW_M_FORM, AGW_C_ERRORS, 1);
-        return send_form(r, HTTP_SERVICE_UNAVAILABLE, FORMS_MSG_UNAVAILABLE,
+        return forms_send_logon(r, HTTP_SERVICE_UNAVAILABLE, FORMS_MSG_UNAVAILABLE,
                          ret, user);
     }
     if (apr_table_get(r->notes, AUTHGW_NOTE_CHALLENGE_STATE))
         return start_challenge(r, user, which, ret);
+    if (apr_table_get(r->notes, AUTHGW_NOTE_ACCOUNT))
+        return forms_account_refused(r, user, ret, which);
     return refuse(r, user, ret, failure_reason(res), which);
 }
 
@@ -295,11 +294,11 @@ static int logon_post(request_rec *r)
     apr_table_t *f;
     int rv;
 
-    if ((rv = read_post(r, &f)) != OK)
+    if ((rv = forms_read_post(r, &f)) != OK)
         return rv;
     user = apr_table_get(f, "username");
     ret = apr_table_get(f, "return");
-    if (!csrf_ok(r, apr_table_get(f, "csrf_token")))
+    if (!forms_csrf_ok(r, apr_table_get(f, "csrf_token")))
         return refuse_csrf(r, ret, user);
     secret = apr_table_get(f, d->type == FORMS_TYPE_PASSWORD ? "password"
                                                              : "passcode");
@@ -314,7 +313,7 @@ static int logon_post(request_rec *r)
     }
     apr_table_setn(r->notes, AUTHGW_NOTE_RECEIPT, "form");
     forms_session_keep_password(r, f);
-    res = check_password(r, user, secret, NULL, &which);
+    res = forms_check_password(r, user, secret, NULL, &which);
     return conclude(r, res, user, ret, which);
 }
 
@@ -328,9 +327,9 @@ static int challenge_post(request_rec *r)
     size_t n;
     int rv;
 
-    if ((rv = read_post(r, &f)) != OK)
+    if ((rv = forms_read_post(r, &f)) != OK)
         return rv;
-    if (!csrf_ok(r, apr_table_get(f, "csrf_token")))
+    if (!forms_csrf_ok(r, apr_table_get(f, "csrf_token")))
         return refuse_csrf(r, NULL, NULL);
     idb = apr_table_get(f, "challenge");
     answer = apr_table_get(f, "response");
@@ -343,7 +342,7 @@ static int challenge_post(request_rec *r)
                  "challenge answer from %s refused: unknown, used or expired"
                  " challenge", r->useragent_ip);
         forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
-        return send_form(r, HTTP_OK, FORMS_MSG_EXPIRED_FORM, NULL, NULL);
+        return forms_send_logon(r, HTTP_OK, FORMS_MSG_EXPIRED_FORM, NULL, NULL);
     }
     /* one answer per challenge */
     forms_core.del(r->server, CHALLENGE_NS, id, CHALLENGE_ID_LEN, r->pool);
@@ -351,7 +350,7 @@ static int challenge_post(request_rec *r)
         return refuse(r, fields[0], fields[3], "empty-answer", fields[1]);
     apr_table_setn(r->notes, AUTHGW_NOTE_RECEIPT, "form");
     apr_table_setn(r->notes, AUTHGW_NOTE_ANSWER_STATE, fields[2]);
-    res = check_password(r, fields[0], answer, fields[1], &which);
+    res = forms_check_password(r, fields[0], answer, fields[1], &which);
     return conclude(r, res, fields[0], fields[3], which);
 }
 
@@ -391,6 +390,8 @@ int forms_handler(request_rec *r)
         ap_allow_methods(r, REPLACE_ALLOW, "POST", NULL);
         return HTTP_METHOD_NOT_ALLOWED;
     }
+    if (!strcmp(page, "password"))
+        return forms_password(r);
     if (!strcmp(page, "logoff")) {
         if (r->method_number == M_GET || r->method_number == M_POST)
             return logoff(r);

@@ -10,6 +10,23 @@
 
 agw_core_api forms_core;
 
+/* The built-in template set is read with each configuration, so that every
+ * directive after it may rely on it. */
+static int forms_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                            apr_pool_t *ptemp)
+{
+    const char *why = forms_templates_load(pconf, NULL, &forms_builtin);
+    (void)plog;
+    (void)ptemp;
+    if (why) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, NULL, AGWNO(20027)
+                     "mod_authgw_forms: %s; the module was built from broken"
+                     " templates: rebuild it from a released source", why);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
 static int forms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp, server_rec *s)
 {
@@ -22,6 +39,7 @@ static int forms_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 static void forms_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_pre_config(forms_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(forms_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(forms_translate, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_map_to_storage(forms_map_to_storage, NULL, NULL,
@@ -44,6 +62,9 @@ static void forms_register_hooks(apr_pool_t *p)
     AP_INIT_##how("AuthGW" #name, fn, info, RSRC_CONF, help)
 #define DIR(name, fn, how, help) \
     AP_INIT_##how("AuthGW" #name, fn, NULL, OR_AUTHCFG, help)
+/* Not in .htaccess: a directory read there would be read per request. */
+#define MAIN(name, fn, info, how, help) \
+    AP_INIT_##how("AuthGW" #name, fn, info, RSRC_CONF | ACCESS_CONF, help)
 
 static const command_rec forms_cmds[] = {
     DIR(FormProvider, forms_cmd_provider, ITERATE,
@@ -56,6 +77,22 @@ static const command_rec forms_cmds[] = {
         "On: the delegation user name must be the logon user name"),
     DIR(FloodLimit, forms_cmd_flood_limit, TAKE1,
         "logon attempts a minute from one address (default 0: no limit)"),
+    MAIN(FormTemplates, forms_cmd_templates, NULL, TAKE1,
+         "directory of the logon page templates and language strings"
+         " (default: the built-in set)"),
+    DIR(FormLanguage, forms_cmd_language, TAKE1,
+        "language of the logon pages, whatever the browser asks for"),
+    MAIN(FormMobileAgents, forms_cmd_agents, NULL, ITERATE,
+         "User-Agent parts that get the small-screen pages, or none"),
+    DIR(FormBasicFallback, forms_cmd_basic_fallback, FLAG,
+        "On: clients of AuthGWFormBasicAgents get 401 Basic, not the form"),
+    MAIN(FormBasicAgents, forms_cmd_agents, (void *)1, ITERATE,
+         "User-Agent parts of the clients that get Basic, or none"),
+    DIR(PasswordExpiryWarn, forms_cmd_expiry_warn, TAKE1,
+        "days before a password expires from which the logon shows a"
+        " warning (0: never)"),
+    DIR(PasswordChange, forms_cmd_password_change, FLAG,
+        "On: users change their password at /.authgw/password"),
     SRV(SessionIdle, forms_cmd_seconds, NULL, TAKE1,
         "seconds without a request before a session ends (default 1800;"
         " 0: never)"),

@@ -50,11 +50,6 @@ static const command_rec ntlm_cmds[] = {
         "On: accept NTLMv1 and NTLM2 session responses (default Off)"),
     DIR(NTLMDomain, ntlm_cmd_domain, TAKE12,
         "NetBIOS [DNS] domain names announced in the NTLM challenge"),
-    DIR(Keytab, ntlm_cmd_keytab, TAKE1,
-        "keytab holding the gateway's HTTP/ service keys (Negotiate)"),
-    DIR(KerberosPrincipal, ntlm_cmd_principal, TAKE1,
-        "service principal to accept Negotiate with (default: any in the"
-        " keytab)"),
     DIR(NTLMSessionCookie, ntlm_cmd_session_cookie, FLAG,
         "On: issue the SSO session cookie after a logon and accept it"
         " instead of a handshake (needs mod_authgw_forms; default Off)"),

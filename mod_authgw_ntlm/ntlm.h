@@ -39,14 +39,11 @@ typedef struct {
     int allow_v1;            /* AuthGWNTLMAllowV1 */
     const char *nb_domain;   /* AuthGWNTLMDomain, for the CHALLENGE */
     const char *dns_domain;
-    const char *keytab;      /* AuthGWKeytab */
-    const char *principal;   /* AuthGWKerberosPrincipal */
     int session_cookie;      /* AuthGWNTLMSessionCookie */
     int basic_fallback;      /* AuthGWNTLMBasicFallback */
     apr_array_header_t *basic_providers; /* AuthGWNTLMBasicProvider */
     unsigned int validator_set:1, hash_file_set:1, allow_v1_set:1,
-        nb_domain_set:1, dns_domain_set:1, keytab_set:1, principal_set:1,
-        session_cookie_set:1, basic_fallback_set:1, basic_providers_set:1;
+        nb_domain_set:1, dns_domain_set:1, session_cookie_set:1, basic_fallback_set:1, basic_providers_set:1;
 } ntlm_dir;
 
 /* One AuthGWNTLMBasicProvider entry. */
@@ -101,8 +98,6 @@ const char *ntlm_cmd_validator(cmd_parms *cmd, void *dc, const char *arg);
 const char *ntlm_cmd_allow_v1(cmd_parms *cmd, void *dc, int on);
 const char *ntlm_cmd_domain(cmd_parms *cmd, void *dc, const char *nb,
                             const char *dns);
-const char *ntlm_cmd_keytab(cmd_parms *cmd, void *dc, const char *arg);
-const char *ntlm_cmd_principal(cmd_parms *cmd, void *dc, const char *arg);
 const char *ntlm_cmd_session_cookie(cmd_parms *cmd, void *dc, int on);
 const char *ntlm_cmd_basic_fallback(cmd_parms *cmd, void *dc, int on);
 const char *ntlm_cmd_basic_provider(cmd_parms *cmd, void *dc, const char *arg);

@@ -3,10 +3,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_log.h>
 #include <mod_auth.h>
+#include "agw_domain.h"
 #include "agw_httpd.h"
 
 void *ntlm_create_dir(apr_pool_t *p, char *dir)
@@ -28,8 +28,6 @@ void *ntlm_merge_dir(apr_pool_t *p, void *basev, void *addv)
     MERGE(allow_v1);
     MERGE(nb_domain);
     MERGE(dns_domain);
-    MERGE(keytab);
-    MERGE(principal);
     MERGE(session_cookie);
     MERGE(basic_fallback);
     MERGE(basic_providers);
@@ -73,25 +71,15 @@ const char *ntlm_cmd_allow_v1(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
-static int name_ok(const char *s, int dots)
-{
-    if (!*s || strlen(s) > 255)
-        return 0;
-    for (; *s; s++)
-        if (!apr_isalnum(*s) && *s != '-' && *s != '_' && !(dots && *s == '.'))
-            return 0;
-    return 1;
-}
-
 const char *ntlm_cmd_domain(cmd_parms *cmd, void *dc, const char *nb,
                             const char *dns)
 {
     ntlm_dir *c = dc;
     (void)cmd;
-    if (!name_ok(nb, 0) || strlen(nb) > 15)
+    if (!agw_domain_name_ok(nb, 15, 0))
         return "AuthGWNTLMDomain: the NetBIOS domain name takes 1-15 letters,"
                " digits, '-' or '_' (e.g. EXAMPLE)";
-    if (dns && !name_ok(dns, 1))
+    if (dns && !agw_domain_name_ok(dns, 255, 1))
         return "AuthGWNTLMDomain: the DNS domain name takes letters, digits,"
                " '-', '_' and '.' (e.g. example.com)";
     c->nb_domain = apr_pstrdup(cmd->pool, nb);
@@ -99,28 +87,6 @@ const char *ntlm_cmd_domain(cmd_parms *cmd, void *dc, const char *nb,
     c->nb_domain_set = 1;
     c->dns_domain = dns;
     c->dns_domain_set = 1;
-    return NULL;
-}
-
-const char *ntlm_cmd_keytab(cmd_parms *cmd, void *dc, const char *arg)
-{
-    ntlm_dir *c = dc;
-    c->keytab = ap_server_root_relative(cmd->pool, arg);
-    if (!c->keytab)
-        return apr_psprintf(cmd->pool, "AuthGWKeytab: bad path '%s'", arg);
-    c->keytab_set = 1;
-    return NULL;
-}
-
-const char *ntlm_cmd_principal(cmd_parms *cmd, void *dc, const char *arg)
-{
-    ntlm_dir *c = dc;
-    (void)cmd;
-    if (!*arg)
-        return "AuthGWKerberosPrincipal: name a principal, e.g."
-               " HTTP/gw.example.com@EXAMPLE.COM";
-    c->principal = arg;
-    c->principal_set = 1;
     return NULL;
 }
 

@@ -1,6 +1,7 @@
 /* Negotiate with Kerberos (RFC 4559) through GSSAPI: the service keys come
- * from AuthGWKeytab through a credential store (no KRB5_KTNAME, so several
- * locations can use several keytabs in one process). */
+ * from AuthGWKeytab (a directive of mod_authgw_core, read through
+ * authgw_kerberos_identity) through a credential store (no KRB5_KTNAME, so
+ * several locations can use several keytabs in one process). */
 #include "ntlm.h"
 
 #include <string.h>
@@ -42,7 +43,7 @@ static const char *gss_text(apr_pool_t *p, OM_uint32 maj, OM_uint32 min)
 int ntlm_gss_accept(request_rec *r, const ntlm_wire *w,
                     const unsigned char *token, apr_size_t len)
 {
-    const ntlm_dir *d = ntlm_dir_of(r);
+    const char *keytab, *principal;
     gss_key_value_element_desc el;
     gss_key_value_set_desc store;
     gss_name_t want = GSS_C_NO_NAME, src = GSS_C_NO_NAME;
@@ -52,36 +53,37 @@ int ntlm_gss_accept(request_rec *r, const ntlm_wire *w,
     OM_uint32 maj, min, m;
     int rc;
 
-    if (!d->keytab) {
+    ntlm_core.kerberos_identity(r, &keytab, &principal);
+    if (!keytab) {
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30017)
                  "Negotiate (Kerberos) needs AuthGWKeytab in this location");
         ntlm_stat(AGW_M_NEGOTIATE, AGW_C_ERRORS);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ntlm_stat(AGW_M_NEGOTIATE, AGW_C_ATTEMPTS);
-    if (d->principal) {
+    if (principal) {
         gss_buffer_desc pn;
-        pn.value = (void *)d->principal;
-        pn.length = strlen(d->principal);
+        pn.value = (void *)principal;
+        pn.length = strlen(principal);
         maj = gss_import_name(&min, &pn, GSS_KRB5_NT_PRINCIPAL_NAME, &want);
         if (GSS_ERROR(maj)) {
             agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30018)
-                     "AuthGWKerberosPrincipal '%s': %s", d->principal,
+                     "AuthGWKerberosPrincipal '%s': %s", principal,
                      gss_text(r->pool, maj, min));
             ntlm_stat(AGW_M_NEGOTIATE, AGW_C_ERRORS);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
     el.key = "keytab";
-    el.value = d->keytab;
+    el.value = keytab;
     store.count = 1;
     store.elements = &el;
     maj = gss_acquire_cred_from(&min, want, GSS_C_INDEFINITE, GSS_C_NO_OID_SET,
                                 GSS_C_ACCEPT, &store, &cred, NULL, NULL);
     if (GSS_ERROR(maj)) {
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30019)
-                 "no acceptor credentials from keytab %s%s%s: %s", d->keytab,
-                 d->principal ? " for " : "", d->principal ? d->principal : "",
+                 "no acceptor credentials from keytab %s%s%s: %s", keytab,
+                 principal ? " for " : "", principal ? principal : "",
                  gss_text(r->pool, maj, min));
         ntlm_stat(AGW_M_NEGOTIATE, AGW_C_ERRORS);
         rc = HTTP_INTERNAL_SERVER_ERROR;

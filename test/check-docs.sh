@@ -5,12 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rc=0
-# Directive tables: AP_INIT_*("AuthGWName", ...) or the SRV(Name, ...) and
-# DIR(Name, ...) shorthands that prefix AuthGW.
+# Directive tables: AP_INIT_*("AuthGWName", ...) or the SRV(Name, ...),
+# DIR(Name, ...) and MAIN(Name, ...) shorthands that prefix AuthGW.
 directives=$( (grep -rhoE 'AP_INIT_[A-Z0-9]+\("AuthGW[A-Za-z]+"' common mod_authgw_* \
                  | grep -oE 'AuthGW[A-Za-z]+';
-               grep -rhoE '^ *(SRV|DIR)\([A-Za-z]+,' common mod_authgw_* \
-                 | sed -E 's/^ *(SRV|DIR)\(([A-Za-z]+),/AuthGW\2/') | sort -u)
+               grep -rhoE '^ *(SRV|DIR|MAIN)\([A-Za-z]+,' common mod_authgw_* \
+                 | sed -E 's/^ *(SRV|DIR|MAIN)\(([A-Za-z]+),/AuthGW\2/') | sort -u)
 for d in $directives; do
   grep -q "### $d\$" docs/directives.md || { echo "undocumented directive: $d"; rc=1; }
 done

@@ -1,6 +1,7 @@
 """make install puts the modules where apxs says, and Debian's a2enmod can
 enable them with their dependencies, giving a configuration httpd accepts."""
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -22,6 +23,13 @@ def test_make_install_and_a2enmod(tmp_path):
     for m in ("core", "forms", "ntlm", "radius", "delegate"):
         assert Path(libexec, f"mod_authgw_{m}.so").is_file()
         assert Path(f"/etc/apache2/mods-available/authgw_{m}.load").is_file()
+    # the logon-page templates, for administrators to copy (AuthGWFormTemplates)
+    prefix = re.search(r"^prefix = (.*)$", (REPO / "Makefile").read_text(), re.M).group(1)
+    templates = Path(prefix, "share", "authgw", "templates")
+    for f in ("layout.html", "logon-password.html", "password.html",
+              "expiry-warning.html", "mobile/layout.html", "lang/en.txt", "lang/de.txt",
+              "lang/fr.txt"):
+        assert (templates / f).is_file(), templates / f
     was_enabled = {p.name for p in MODS.iterdir()}
     try:
         r = run("a2enmod", "-q", "authgw_forms")

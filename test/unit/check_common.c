@@ -24,11 +24,14 @@ int main(void)
 
     apr_initialize();
     sr = srunner_create(suite_b64());
+    srunner_add_suite(sr, suite_basic());
     srunner_add_suite(sr, suite_bytes());
     srunner_add_suite(sr, suite_cookie());
     srunner_add_suite(sr, suite_domain());
     srunner_add_suite(sr, suite_form());
     srunner_add_suite(sr, suite_html());
+    srunner_add_suite(sr, suite_lang());
+    srunner_add_suite(sr, suite_kerb());
     srunner_add_suite(sr, suite_ntlm());
     srunner_add_suite(sr, suite_radius());
     srunner_add_suite(sr, suite_record());

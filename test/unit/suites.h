@@ -10,11 +10,14 @@ void pool_setup(void);
 void pool_teardown(void);
 
 Suite *suite_b64(void);
+Suite *suite_basic(void);
 Suite *suite_bytes(void);
 Suite *suite_cookie(void);
 Suite *suite_domain(void);
 Suite *suite_form(void);
 Suite *suite_html(void);
+Suite *suite_lang(void);
+Suite *suite_kerb(void);
 Suite *suite_ntlm(void);
 Suite *suite_radius(void);
 Suite *suite_record(void);

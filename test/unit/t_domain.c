@@ -30,6 +30,19 @@ START_TEST(host_in_domain)
 }
 END_TEST
 
+START_TEST(directive_names)
+{
+    ck_assert(agw_domain_name_ok("GW", 15, 0));
+    ck_assert(agw_domain_name_ok("CORP-01_X", 15, 0));
+    ck_assert(!agw_domain_name_ok("GW.TEST", 15, 0));
+    ck_assert(agw_domain_name_ok("GW.TEST", 255, 1));
+    ck_assert(!agw_domain_name_ok("ABCDEFGHIJKLMNOP", 15, 0));
+    ck_assert(!agw_domain_name_ok("", 15, 0));
+    ck_assert(!agw_domain_name_ok("gw test", 255, 1));
+    ck_assert(!agw_domain_name_ok("gw/test", 255, 1));
+}
+END_TEST
+
 Suite *suite_domain(void)
 {
     Suite *s = suite_create("domain");
@@ -38,6 +51,7 @@ Suite *suite_domain(void)
     tcase_add_loop_test(t, refuses_public_suffixes_and_junk, 0,
                         sizeof refused / sizeof refused[0]);
     tcase_add_test(t, host_in_domain);
+    tcase_add_test(t, directive_names);
     suite_add_tcase(s, t);
     return s;
 }

@@ -28,6 +28,21 @@ START_TEST(unclosed_placeholder_is_literal)
 }
 END_TEST
 
+START_TEST(placeholders_in_order)
+{
+    const char *t = "<p>{{ a }}</p>{{text.b}}{{c", *at, *end;
+    char *name;
+    at = agw_template_next(tp, t, &name, &end);
+    ck_assert_ptr_eq(at, t + 3);
+    ck_assert_str_eq(name, "a");
+    ck_assert_str_eq(end, "</p>{{text.b}}{{c");
+    at = agw_template_next(tp, end, &name, &end);
+    ck_assert_str_eq(name, "text.b");
+    ck_assert_str_eq(end, "{{c");
+    ck_assert_ptr_null(agw_template_next(tp, end, &name, &end));
+}
+END_TEST
+
 Suite *suite_html(void)
 {
     Suite *s = suite_create("html");
@@ -36,6 +51,7 @@ Suite *suite_html(void)
     tcase_add_test(t, escapes_markup);
     tcase_add_test(t, renders_with_escaping);
     tcase_add_test(t, unclosed_placeholder_is_literal);
+    tcase_add_test(t, placeholders_in_order);
     suite_add_tcase(s, t);
     return s;
 }
