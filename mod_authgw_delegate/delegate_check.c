@@ -149,7 +149,7 @@ static void probe(walk *w, apr_array_header_t *secs, const char *path,
         return;
     apr_hash_set(w->said, why, APR_HASH_KEY_STRING, why);
     ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, NULL,
-                 AGWNO(50020) "%s (for %s)", why, path);
+                 AGWNO(50008) "%s (for %s)", why, path);
     w->failed = 1;
 }
 

@@ -1,5 +1,6 @@
 /* libFuzzer: the session record decoder (records come from a shared store
- * that another node or version may have written). */
+ * that another node or version may have written), and the opening of the
+ * delegation password it may hold. */
 #include <apr_general.h>
 
 #include "agw_session.h"
@@ -22,6 +23,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         if (n != size || __builtin_memcmp(again, data, n))
             __builtin_trap();
         agw_session_check(&s, 0, 10);
+        if (s.deleg_secret_len) {
+            /* a sealed password from the store, opened with some key */
+            static const unsigned char key[AGW_SESSION_KEY_LEN];
+            agw_session_open_password(p, key, s.deleg_secret,
+                                      s.deleg_secret_len);
+        }
     }
     apr_pool_destroy(p);
     return 0;
