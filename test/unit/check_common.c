@@ -31,6 +31,7 @@ int main(void)
     srunner_add_suite(sr, suite_form());
     srunner_add_suite(sr, suite_html());
     srunner_add_suite(sr, suite_lang());
+    srunner_add_suite(sr, suite_kcd());
     srunner_add_suite(sr, suite_kerb());
     srunner_add_suite(sr, suite_ntlm());
     srunner_add_suite(sr, suite_radius());

@@ -17,6 +17,7 @@ Suite *suite_domain(void);
 Suite *suite_form(void);
 Suite *suite_html(void);
 Suite *suite_lang(void);
+Suite *suite_kcd(void);
 Suite *suite_kerb(void);
 Suite *suite_ntlm(void);
 Suite *suite_radius(void);
