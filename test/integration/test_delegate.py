@@ -472,7 +472,6 @@ REFUSED = [
     ("proxy-section", """
 <Proxy http://127.0.0.1:9/>
     AuthType Negotiate
-    AuthGWKeytab /etc/hostname
     Require valid-user
     AuthGWDelegate basic
 </Proxy>
@@ -481,7 +480,7 @@ ProxyPass /app http://127.0.0.1:9/""", ("AuthGWDelegate basic (<Proxy http://127
     ("kcd", """
 <Location /app>
     AuthGWDelegate kcd
-</Location>""", ("AuthGWDelegate kcd: not implemented yet",), MODULES),
+</Location>""", ("AuthGWDelegate kcd in <Location /app> has no receipt",), MODULES),
     ("header", """
 <Location /app>
     AuthGWDelegateHeader Authorization
