@@ -14,8 +14,10 @@ int agw_core_api_get(agw_core_api *api)
     api->cache_check = APR_RETRIEVE_OPTIONAL_FN(authgw_credcache_check);
     api->cache_store = APR_RETRIEVE_OPTIONAL_FN(authgw_credcache_store);
     api->kerberos_identity = APR_RETRIEVE_OPTIONAL_FN(authgw_kerberos_identity);
+    api->kerberos_realm = APR_RETRIEVE_OPTIONAL_FN(authgw_kerberos_realm);
     return api->keyring && api->get && api->put && api->del && api->stat
         && api->cache_check && api->cache_store && api->kerberos_identity
+        && api->kerberos_realm
         ? 0 : -1;
 }
 

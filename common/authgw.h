@@ -62,6 +62,13 @@ APR_DECLARE_OPTIONAL_FN(void, authgw_credcache_store,
 APR_DECLARE_OPTIONAL_FN(void, authgw_kerberos_identity,
                         (request_rec *r, const char **keytab,
                          const char **principal));
+/* The realm of AuthGWKerberosRealm in r's location and its NetBIOS
+ * domain (each NULL when unset: krb5.conf's default_realm, and the realm's
+ * first label), for mapping user names to principals (agw_kerb_map_user)
+ * the same way in the authgw-kerberos provider and Kerberos delegation. */
+APR_DECLARE_OPTIONAL_FN(void, authgw_kerberos_realm,
+                        (request_rec *r, const char **realm,
+                         const char **netbios));
 
 /* Exported by mod_authgw_forms, the owner of the SSO session: issue a
  * session for a user authenticated by any receipt method (adds its
@@ -163,6 +170,7 @@ typedef struct {
     APR_OPTIONAL_FN_TYPE(authgw_credcache_check) *cache_check;
     APR_OPTIONAL_FN_TYPE(authgw_credcache_store) *cache_store;
     APR_OPTIONAL_FN_TYPE(authgw_kerberos_identity) *kerberos_identity;
+    APR_OPTIONAL_FN_TYPE(authgw_kerberos_realm) *kerberos_realm;
 } agw_core_api;
 
 /* Retrieves every core function; returns 0, or -1 when mod_authgw_core is

@@ -160,10 +160,19 @@ static void authgw_kerberos_identity(request_rec *r, const char **keytab,
     *principal = d->principal;
 }
 
+static void authgw_kerberos_realm(request_rec *r, const char **realm,
+                                  const char **netbios)
+{
+    const core_krb5_dir *d = core_krb5_dir_of(r);
+    *realm = d->realm;
+    *netbios = d->netbios;
+}
+
 void core_krb5_register_hooks(apr_pool_t *p)
 {
     ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, CORE_KRB5_PROVIDER,
                               AUTHN_PROVIDER_VERSION, &core_krb5_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
     APR_REGISTER_OPTIONAL_FN(authgw_kerberos_identity);
+    APR_REGISTER_OPTIONAL_FN(authgw_kerberos_realm);
 }

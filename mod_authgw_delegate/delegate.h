@@ -27,7 +27,8 @@ typedef struct {
     deleg_kind method;     /* AuthGWDelegate */
     const char *where;     /* the section that set it, for log lines */
     const char *header;    /* AuthGWDelegateHeader; NULL: none */
-    unsigned int method_set:1, header_set:1;
+    const char *spn;       /* AuthGWDelegateSPN; NULL: the default */
+    unsigned int method_set:1, header_set:1, spn_set:1;
 } deleg_dir;
 
 /* Where the credentials sent to the published server came from. */
@@ -46,6 +47,8 @@ typedef struct {
     int sent;                 /* delegated credentials went out */
     int judged;               /* the answer's status was looked at */
     int drop_body;            /* the answer was replaced: its body goes */
+    int status;               /* set by a method: the request ends with it
+                               * (kcd: the KDC refused or is unreachable) */
 } deleg_req;
 
 /* A delegation method. */
@@ -98,6 +101,14 @@ const char *deleg_backend(request_rec *r);
 /* delegate_passthrough.c, delegate_basic.c: the methods */
 void deleg_passthrough_request(request_rec *r, deleg_req *q);
 void deleg_basic_request(request_rec *r, deleg_req *q);
+
+/* delegate_kcd.c: Kerberos constrained delegation (AuthGWDelegate kcd,
+ * AuthGWDelegateSPN); the check_config rule for kcd (NULL or why not);
+ * its child_init hook. */
+void deleg_kcd_request(request_rec *r, deleg_req *q);
+const char *deleg_cmd_spn(cmd_parms *cmd, void *dc, const char *arg);
+const char *deleg_kcd_refusal(request_rec *r, int explicit_here);
+void deleg_kcd_register_hooks(apr_pool_t *p);
 
 /* delegate_response.c: the published server's answer */
 apr_status_t deleg_out_filter(ap_filter_t *f, apr_bucket_brigade *bb);

@@ -70,6 +70,8 @@ static const char *refusal(request_rec *r, int explicit_here)
     const deleg_method *m = &deleg_methods[d->method];
     receipt rc;
 
+    if (d->method == DELEG_KCD)
+        return deleg_kcd_refusal(r, explicit_here);
     if (!m->needs_password)
         return NULL;
     receipt_of(r, &rc);
@@ -85,8 +87,8 @@ static const char *refusal(request_rec *r, int explicit_here)
     return apr_psprintf(r->pool, "AuthGWDelegate %s (%s) cannot work with %s:"
                         " the gateway never learns a password it could send"
                         " on.  Use AuthGWDelegate kcd (Kerberos constrained"
-                        " delegation, which needs no password; not in this"
-                        " build yet), passthrough or none; or receive"
+                        " delegation, which needs no password), passthrough"
+                        " or none; or receive"
                         " credentials with AuthType Basic or a password form",
                         m->name, d->where, rc.what);
 }

@@ -12,7 +12,7 @@ const deleg_method deleg_methods[DELEG_COUNT] = {
     [DELEG_BASIC] = { "basic", 1, 1, 1, "Basic", deleg_basic_request },
     [DELEG_NTLM] = { "ntlm", 0, 1, 1, "NTLM", NULL },
     [DELEG_NEGOTIATE] = { "negotiate", 0, 1, 1, "Negotiate", NULL },
-    [DELEG_KCD] = { "kcd", 0, 0, 1, "Negotiate", NULL },
+    [DELEG_KCD] = { "kcd", 1, 0, 1, "Negotiate", deleg_kcd_request },
     [DELEG_SECURID] = { "securid", 0, 0, 1, NULL, NULL },
 };
 
@@ -33,6 +33,7 @@ void *deleg_merge_dir(apr_pool_t *p, void *basev, void *addv)
     MERGE(method);
     c->where = add->method_set ? add->where : base->where;
     MERGE(header);
+    MERGE(spn);
     return c;
 }
 
@@ -60,10 +61,10 @@ const char *deleg_cmd_method(cmd_parms *cmd, void *dc, const char *arg)
             break;
     if (i == DELEG_COUNT)
         return apr_psprintf(cmd->pool, "AuthGWDelegate: unknown method '%s';"
-                            " use none, passthrough or basic", arg);
+                            " use none, passthrough, basic or kcd", arg);
     if (!deleg_methods[i].implemented)
         return apr_psprintf(cmd->pool, "AuthGWDelegate %s: not implemented"
-                            " yet; use none, passthrough or basic for now",
+                            " yet; use none, passthrough, basic or kcd for now",
                             deleg_methods[i].name);
     c->method = (deleg_kind)i;
     c->where = section_of(cmd);

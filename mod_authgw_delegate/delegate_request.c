@@ -116,6 +116,8 @@ int deleg_fixups(request_rec *r)
         identity_header(r, d->header);
     if (m->request)
         m->request(r, q);
+    if (q->status)
+        return q->status;
     if (m->watch)
         ap_add_output_filter(DELEG_FILTER, q, r, r->connection);
     agw_rlog(APLOG_MARK, APLOG_TRACE1, 0, r, AGWNO(50003)

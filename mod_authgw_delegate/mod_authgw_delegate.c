@@ -45,6 +45,7 @@ static void deleg_register_hooks(apr_pool_t *p)
     ap_hook_fixups(deleg_fixups, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_output_filter(DELEG_FILTER, deleg_out_filter, NULL,
                               AP_FTYPE_CONTENT_SET);
+    deleg_kcd_register_hooks(p);
 }
 
 #define DIR(name, fn, help) \
@@ -53,8 +54,11 @@ static void deleg_register_hooks(apr_pool_t *p)
 static const command_rec deleg_cmds[] = {
     DIR(Delegate, deleg_cmd_method,
         "how the user's credentials reach the published server: none"
-        " (default), passthrough, basic (ntlm, negotiate, kcd, securid: not"
+        " (default), passthrough, basic, kcd (ntlm, negotiate, securid: not"
         " implemented yet)"),
+    DIR(DelegateSPN, deleg_cmd_spn,
+        "the published server's service principal for AuthGWDelegate kcd"
+        " (default HTTP/*: '*' is the host of the proxied URL)"),
     DIR(DelegateHeader, deleg_cmd_header,
         "request header that tells the published server the authenticated"
         " user (a client-sent copy is always removed), or Off"),

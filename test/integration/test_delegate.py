@@ -495,7 +495,7 @@ ProxyPass /app http://127.0.0.1:9/""", ("AuthGWDelegate basic (<Proxy http://127
     ("kcd", """
 <Location /app>
     AuthGWDelegate kcd
-</Location>""", ("AuthGWDelegate kcd: not implemented yet",), MODULES),
+</Location>""", ("AuthGWDelegate kcd in <Location /app> has no receipt",), MODULES),
     ("header", """
 <Location /app>
     AuthGWDelegateHeader Authorization

@@ -32,6 +32,7 @@ int main(void)
     srunner_add_suite(sr, suite_form());
     srunner_add_suite(sr, suite_html());
     srunner_add_suite(sr, suite_lang());
+    srunner_add_suite(sr, suite_kcd());
     srunner_add_suite(sr, suite_kerb());
     srunner_add_suite(sr, suite_ldap());
     srunner_add_suite(sr, suite_ntlm());

@@ -18,6 +18,7 @@ Suite *suite_domain(void);
 Suite *suite_form(void);
 Suite *suite_html(void);
 Suite *suite_lang(void);
+Suite *suite_kcd(void);
 Suite *suite_kerb(void);
 Suite *suite_ldap(void);
 Suite *suite_ntlm(void);

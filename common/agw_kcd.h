@@ -1,0 +1,42 @@
+/* Kerberos constrained delegation, the pure logic (no httpd, no krb5 here):
+ * the service principal name a published server is asked for
+ * (AuthGWDelegateSPN, whose host "*" stands for the published host), the
+ * host of the URL mod_proxy fetches, and the SPNEGO wrapping of a Kerberos
+ * token for "Authorization: Negotiate". */
+#ifndef AGW_KCD_H
+#define AGW_KCD_H
+
+#include <stddef.h>
+
+#include <apr_pools.h>
+
+/* NULL when spn is a template AuthGWDelegateSPN takes, else why not:
+ *   SERVICE/HOST[@REALM]
+ * SERVICE: 1-64 letters, digits, '-', '_', '.'; HOST: "*" (the published
+ * host) or 1-253 letters, digits, '-', '_', '.', with an optional ":port"
+ * (as in MSSQLSvc/db.example.com:1433); REALM as agw_domain_name_ok. */
+const char *agw_spn_check(const char *spn);
+
+/* The SPN for a published host: a template's "*" replaced by host (as
+ * agw_url_host gives it); a template without "*" as it is.  NULL when the
+ * template has "*" and host is NULL. */
+const char *agw_spn_for(apr_pool_t *p, const char *spn, const char *host);
+
+/* The host of the absolute URL that mod_proxy fetches
+ * ("scheme://[userinfo@]host[:port][/...]"; for a Unix socket
+ * "unix:/path|http://host/..." the URL after '|'), in lower case, an IPv6
+ * address without its brackets.  NULL when there is none or it holds
+ * anything but letters, digits, '-', '_', '.' (and ':' inside brackets). */
+const char *agw_url_host(apr_pool_t *p, const char *url);
+
+/* A SPNEGO NegTokenInit (RFC 4178, in the GSS-API framing of RFC 2743
+ * 3.1) that offers the Kerberos mechanism (1.2.840.113554.1.2.2) and
+ * carries tok, the Kerberos mechanism's initial token, as its optimistic
+ * mechToken.  Why: MIT's SPNEGO cannot use impersonated (S4U) credentials,
+ * while servers expect SPNEGO in "Negotiate".  *outlen is the length;
+ * NULL when n is above AGW_SPNEGO_MAX_TOKEN. */
+#define AGW_SPNEGO_MAX_TOKEN (1u << 20)
+unsigned char *agw_spnego_krb5_init(apr_pool_t *p, const unsigned char *tok,
+                                    size_t n, size_t *outlen);
+
+#endif
