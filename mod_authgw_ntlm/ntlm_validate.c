@@ -275,15 +275,91 @@ static ntlm_vresult validate_file(request_rec *r, const ntlm_dir *d,
  * the others the DC reported; index 0 is the user), plain names without the
  * domain, one per line, into the groups note.  A failed look-up leaves the
  * user without groups: the logon stands. */
+/* Appends the group names among the n translated names to *out (domain
+ * groups, aliases and well-known groups; plain names without the domain,
+ * one per line); the new count. */
+static int add_names(request_rec *r, const struct wbcTranslatedName *names,
+                     int n, char **out, int kept)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        const struct wbcTranslatedName *t = &names[i];
+        if ((t->type != WBC_SID_NAME_DOM_GRP && t->type != WBC_SID_NAME_ALIAS
+             && t->type != WBC_SID_NAME_WKN_GRP) || !t->name || !*t->name
+             || strchr(t->name, '\n'))
+            continue;
+        *out = apr_pstrcat(r->pool, *out, kept ? "\n" : "", t->name, NULL);
+        kept++;
+    }
+    return kept;
+}
+
+/* Looks up n SIDs; names and domains freed by the caller. */
+static wbcErr lookup(struct wbcContext *ctx, struct wbcDomainSid *sids, int n,
+                     struct wbcTranslatedName **names,
+                     struct wbcDomainInfo **doms)
+{
+    int ndoms = 0;
+    *names = NULL;
+    *doms = NULL;
+    return wbcCtxLookupSids(ctx, sids, n, doms, &ndoms, names);
+}
+
+static void lookup_free(struct wbcTranslatedName *names,
+                        struct wbcDomainInfo *doms)
+{
+    if (names)
+        wbcFreeMemory(names);
+    if (doms)
+        wbcFreeMemory(doms);
+}
+
+/* The group names of n SIDs into the groups note when there are any.  One
+ * SID winbind cannot name fails the whole look-up, so then they are named
+ * one by one.  The number kept, or -1 and *e when winbind cannot name
+ * any. */
+static int name_groups(request_rec *r, struct wbcContext *ctx,
+                       struct wbcDomainSid *sids, int n, const char **list,
+                       wbcErr *e)
+{
+    struct wbcDomainInfo *doms;
+    struct wbcTranslatedName *names;
+    int i, kept = 0, named = 0;
+    char *out = "";
+
+    *list = "";
+    if (n <= 0)
+        return 0;
+    *e = lookup(ctx, sids, n, &names, &doms);
+    if (WBC_ERROR_IS_OK(*e)) {
+        kept = add_names(r, names, n, &out, 0);
+        named = 1;
+    }
+    lookup_free(names, doms);
+    for (i = 0; !named && n > 1 && *e != WBC_ERR_WINBIND_NOT_AVAILABLE
+         && i < n; i++) {
+        if (WBC_ERROR_IS_OK(lookup(ctx, &sids[i], 1, &names, &doms)))
+            kept = add_names(r, names, 1, &out, kept);
+        lookup_free(names, doms);
+    }
+    if (!named && !kept)
+        return -1;
+    if (kept)
+        apr_table_setn(r->notes, AUTHGW_NOTE_GROUPS, out);
+    *list = out;
+    return kept;
+}
+
+/* The groups of a winbind logon: the SIDs of the token the DC returned
+ * (index 0 is the user).  A failed look-up leaves the user without groups:
+ * the logon stands. */
 static void winbind_groups(request_rec *r, struct wbcContext *ctx,
                            const struct wbcAuthUserInfo *info)
 {
     struct wbcDomainSid *sids;
-    struct wbcDomainInfo *doms = NULL;
-    struct wbcTranslatedName *names = NULL;
-    int ndoms = 0, n, i, kept = 0;
-    char *out = "";
-    wbcErr e;
+    const char *list;
+    int n, i, kept;
+    wbcErr e = WBC_ERR_SUCCESS;
 
     if (!info->sids || info->num_sids < 2)
         return;
@@ -291,8 +367,8 @@ static void winbind_groups(request_rec *r, struct wbcContext *ctx,
     sids = apr_palloc(r->pool, sizeof *sids * (apr_size_t)n);
     for (i = 0; i < n; i++)
         sids[i] = info->sids[i + 1].sid;
-    e = wbcCtxLookupSids(ctx, sids, n, &doms, &ndoms, &names);
-    if (!WBC_ERROR_IS_OK(e)) {
+    kept = name_groups(r, ctx, sids, n, &list, &e);
+    if (kept < 0) {
         agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(30034)
                  "the groups of '%s\\%s' could not be named by winbind (%s):"
                  " the user has no groups for Require authgw-group",
@@ -301,26 +377,54 @@ static void winbind_groups(request_rec *r, struct wbcContext *ctx,
                  wbcErrorString(e));
         return;
     }
-    for (i = 0; i < n; i++) {
-        const struct wbcTranslatedName *t = &names[i];
-        if ((t->type != WBC_SID_NAME_DOM_GRP && t->type != WBC_SID_NAME_ALIAS
-             && t->type != WBC_SID_NAME_WKN_GRP) || !t->name || !*t->name
-             || strchr(t->name, '\n'))
-            continue;
-        out = apr_pstrcat(r->pool, out, kept ? "\n" : "", t->name, NULL);
-        kept++;
-    }
-    if (names)
-        wbcFreeMemory(names);
-    if (doms)
-        wbcFreeMemory(doms);
-    if (kept)
-        apr_table_setn(r->notes, AUTHGW_NOTE_GROUPS, out);
     agw_rlog(APLOG_MARK, APLOG_DEBUG, 0, r, AGWNO(30035)
              "winbind: '%s\\%s' is in %d group(s): %s",
              agw_log_item(r->pool, info->domain_name),
              agw_log_item(r->pool, info->account_name), kept,
-             agw_log_item(r->pool, out));
+             agw_log_item(r->pool, list));
+}
+
+int ntlm_sid_groups(request_rec *r, const agw_sid *sids, size_t n,
+                    const char **list, const char **why)
+{
+    struct wbcDomainSid *ws;
+    wb_thread *t;
+    wbcErr e = WBC_ERR_SUCCESS;
+    int tmp, kept;
+    size_t i, m;
+
+    *list = "";
+    if (n > 4096) {
+        *why = "more than 4096 groups";
+        return -1;
+    }
+    ws = apr_pcalloc(r->pool, sizeof *ws * (n ? n : 1));
+    for (i = 0, m = 0; i < n; i++) {
+        /* Domain (S-1-5-21-...) and BUILTIN (S-1-5-32-...) SIDs only: a DC's
+         * winbind names no other (S-1-18-1, "authentication authority
+         * asserted identity", is in every PAC). */
+        static const uint8_t nt_authority[6] = { 0, 0, 0, 0, 0, 5 };
+        if (sids[i].n < 1 || memcmp(sids[i].authority, nt_authority, 6)
+            || (sids[i].sub[0] != 21 && sids[i].sub[0] != 32))
+            continue;
+        ws[m].sid_rev_num = sids[i].revision;
+        ws[m].num_auths = (int8_t)sids[i].n;
+        memcpy(ws[m].id_auth, sids[i].authority, sizeof ws[m].id_auth);
+        memcpy(ws[m].sub_auths, sids[i].sub,
+               sizeof sids[i].sub[0] * sids[i].n);
+        m++;
+    }
+    t = wb_get(&tmp);
+    if (!t) {
+        *why = "out of memory for a winbind context";
+        return -1;
+    }
+    kept = name_groups(r, t->ctx, ws, (int)m, list, &e);
+    if (kept < 0)
+        *why = wbcErrorString(e);
+    if (tmp)
+        wb_thread_free(t);
+    return kept;
 }
 
 static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
