@@ -4,6 +4,8 @@
 
 #include <apr_strings.h>
 
+#include "agw_bytes.h"
+
 /* The shapes, RFC 2743 §3.1 and RFC 4178 §4.2:
  *
  *   60 L  InitialContextToken  [APPLICATION 0] IMPLICIT SEQUENCE
@@ -113,6 +115,14 @@ static agw_spnego_status take(agw_spnego_buf *in, int want, agw_spnego_buf *c)
     return AGW_SPNEGO_OK;
 }
 
+/* The one element, of tag want, that in holds: nothing may follow it. */
+static agw_spnego_status take_all(agw_spnego_buf *in, int want,
+                                  agw_spnego_buf *c)
+{
+    agw_spnego_status st = take(in, want, c);
+    return st == AGW_SPNEGO_OK && in->len ? AGW_SPNEGO_TRAILING : st;
+}
+
 /* An explicitly tagged field [n] around one element of tag inner: absent
  * (0, *present unset) when the next tag is not [n]. */
 static agw_spnego_status field(agw_spnego_buf *in, int n, int inner,
@@ -125,9 +135,7 @@ static agw_spnego_status field(agw_spnego_buf *in, int n, int inner,
         return AGW_SPNEGO_OK;
     st = take(in, T_CTX(n), &f);
     if (st == AGW_SPNEGO_OK)
-        st = take(&f, inner, c);
-    if (st == AGW_SPNEGO_OK && f.len)
-        st = AGW_SPNEGO_TRAILING;
+        st = take_all(&f, inner, c);
     if (st == AGW_SPNEGO_OK)
         *present = 1;
     return st;
@@ -160,11 +168,9 @@ static agw_spnego_status mech_list(agw_spnego_buf *seq, agw_spnego_token *t)
     if (st != AGW_SPNEGO_OK)
         return st;
     start = f.p;
-    st = take(&f, T_SEQUENCE, &list);
+    st = take_all(&f, T_SEQUENCE, &list);
     if (st != AGW_SPNEGO_OK)
         return st;
-    if (f.len)
-        return AGW_SPNEGO_TRAILING;
     t->mech_types.p = start;
     t->mech_types.len = (size_t)(list.p + list.len - start);
     while (list.len) {
@@ -191,14 +197,24 @@ static int bits_ok(const agw_spnego_buf *b)
     return b->len == 1 || (b->p[b->len - 1] & ((1u << unused) - 1)) == 0;
 }
 
+/* The last two fields of both tokens, [2] the mechanism's token and [3]
+ * mechListMIC; anything left after them is a field we do not know, or one
+ * out of order. */
+static agw_spnego_status token_and_mic(agw_spnego_buf *seq,
+                                       agw_spnego_token *t)
+{
+    agw_spnego_status st = field(seq, 2, T_OCTETS, &t->token, &t->has_token);
+    if (st == AGW_SPNEGO_OK)
+        st = field(seq, 3, T_OCTETS, &t->mic, &t->has_mic);
+    return st == AGW_SPNEGO_OK && seq->len ? AGW_SPNEGO_BAD_TAG : st;
+}
+
 static agw_spnego_status neg_init(agw_spnego_buf *in, agw_spnego_token *t)
 {
     agw_spnego_buf app, oid, choice, seq;
     agw_spnego_status st;
 
-    st = take(in, T_APP0, &app);
-    if (st == AGW_SPNEGO_OK && in->len)
-        st = AGW_SPNEGO_TRAILING;
+    st = take_all(in, T_APP0, &app);
     if (st == AGW_SPNEGO_OK)
         st = take(&app, T_OID, &oid);
     if (st != AGW_SPNEGO_OK)
@@ -210,27 +226,16 @@ static agw_spnego_status neg_init(agw_spnego_buf *in, agw_spnego_token *t)
         t->this_mech = oid;
         return AGW_SPNEGO_OTHER_MECH;
     }
-    st = take(&app, T_CTX(0), &choice);
-    if (st == AGW_SPNEGO_OK && app.len)
-        st = AGW_SPNEGO_TRAILING;
+    st = take_all(&app, T_CTX(0), &choice);
     if (st == AGW_SPNEGO_OK)
-        st = take(&choice, T_SEQUENCE, &seq);
-    if (st == AGW_SPNEGO_OK && choice.len)
-        st = AGW_SPNEGO_TRAILING;
+        st = take_all(&choice, T_SEQUENCE, &seq);
     if (st == AGW_SPNEGO_OK)
         st = mech_list(&seq, t);
     if (st == AGW_SPNEGO_OK)
         st = field(&seq, 1, T_BITS, &t->req_flags, &t->has_req_flags);
     if (st == AGW_SPNEGO_OK && t->has_req_flags && !bits_ok(&t->req_flags))
         st = AGW_SPNEGO_BAD_VALUE;
-    if (st == AGW_SPNEGO_OK)
-        st = field(&seq, 2, T_OCTETS, &t->token, &t->has_token);
-    if (st == AGW_SPNEGO_OK)
-        st = field(&seq, 3, T_OCTETS, &t->mic, &t->has_mic);
-    /* Anything left is a field we do not know, or one out of order. */
-    if (st == AGW_SPNEGO_OK && seq.len)
-        st = AGW_SPNEGO_BAD_TAG;
-    return st;
+    return st == AGW_SPNEGO_OK ? token_and_mic(&seq, t) : st;
 }
 
 static agw_spnego_status neg_resp(agw_spnego_buf *in, agw_spnego_token *t)
@@ -240,13 +245,9 @@ static agw_spnego_status neg_resp(agw_spnego_buf *in, agw_spnego_token *t)
     int has_state = 0, has_mech = 0;
 
     t->kind = AGW_SPNEGO_RESP;
-    st = take(in, T_CTX(1), &choice);
-    if (st == AGW_SPNEGO_OK && in->len)
-        st = AGW_SPNEGO_TRAILING;
+    st = take_all(in, T_CTX(1), &choice);
     if (st == AGW_SPNEGO_OK)
-        st = take(&choice, T_SEQUENCE, &seq);
-    if (st == AGW_SPNEGO_OK && choice.len)
-        st = AGW_SPNEGO_TRAILING;
+        st = take_all(&choice, T_SEQUENCE, &seq);
     if (st == AGW_SPNEGO_OK)
         st = field(&seq, 0, T_ENUM, &e, &has_state);
     if (st != AGW_SPNEGO_OK)
@@ -260,13 +261,7 @@ static agw_spnego_status neg_resp(agw_spnego_buf *in, agw_spnego_token *t)
     st = field(&seq, 1, T_OID, &t->supported_mech, &has_mech);
     if (st == AGW_SPNEGO_OK && has_mech && !oid_ok(&t->supported_mech))
         st = AGW_SPNEGO_BAD_OID;
-    if (st == AGW_SPNEGO_OK)
-        st = field(&seq, 2, T_OCTETS, &t->token, &t->has_token);
-    if (st == AGW_SPNEGO_OK)
-        st = field(&seq, 3, T_OCTETS, &t->mic, &t->has_mic);
-    if (st == AGW_SPNEGO_OK && seq.len)
-        st = AGW_SPNEGO_BAD_TAG;
-    return st;
+    return st == AGW_SPNEGO_OK ? token_and_mic(&seq, t) : st;
 }
 
 agw_spnego_status agw_spnego_decode(const unsigned char *in, size_t n,
@@ -308,24 +303,7 @@ static size_t field_len(int present, size_t m)
     return present ? tlv_len(tlv_len(m)) : 0;
 }
 
-typedef struct {
-    unsigned char *p;
-    size_t cap, len;
-    int err;
-} wr;
-
-static void put(wr *w, const void *src, size_t n)
-{
-    if (w->err || n > w->cap - w->len) {
-        w->err = 1;
-        return;
-    }
-    if (n)
-        memcpy(w->p + w->len, src, n);
-    w->len += n;
-}
-
-static void put_hdr(wr *w, unsigned char tag, size_t n)
+static void put_hdr(agw_wbuf *w, unsigned char tag, size_t n)
 {
     unsigned char h[6];
     size_t k = hdr_len(n) - 2, i;
@@ -339,20 +317,20 @@ static void put_hdr(wr *w, unsigned char tag, size_t n)
         for (i = 0; i < k; i++)
             h[2 + i] = (unsigned char)(n >> (8 * (k - 1 - i)));
     }
-    put(w, h, k + 2);
+    agw_w_bytes(w, h, k + 2);
 }
 
-static void put_field(wr *w, int present, int n, unsigned char tag,
+static void put_field(agw_wbuf *w, int present, int n, unsigned char tag,
                       const agw_spnego_buf *v)
 {
     if (!present)
         return;
     put_hdr(w, T_CTX(n), tlv_len(v->len));
     put_hdr(w, tag, v->len);
-    put(w, v->p, v->len);
+    agw_w_bytes(w, v->p, v->len);
 }
 
-static void encode_init(wr *w, const agw_spnego_token *t)
+static void encode_init(agw_wbuf *w, const agw_spnego_token *t)
 {
     size_t i, oids = 0, seq;
 
@@ -364,21 +342,21 @@ static void encode_init(wr *w, const agw_spnego_token *t)
         + field_len(t->has_mic, t->mic.len);
     put_hdr(w, T_APP0, tlv_len(agw_oid_spnego.len) + tlv_len(tlv_len(seq)));
     put_hdr(w, T_OID, agw_oid_spnego.len);
-    put(w, agw_oid_spnego.p, agw_oid_spnego.len);
+    agw_w_bytes(w, agw_oid_spnego.p, agw_oid_spnego.len);
     put_hdr(w, T_CTX(0), tlv_len(seq));
     put_hdr(w, T_SEQUENCE, seq);
     put_hdr(w, T_CTX(0), tlv_len(oids));
     put_hdr(w, T_SEQUENCE, oids);
     for (i = 0; i < t->n_mechs; i++) {
         put_hdr(w, T_OID, t->mechs[i].len);
-        put(w, t->mechs[i].p, t->mechs[i].len);
+        agw_w_bytes(w, t->mechs[i].p, t->mechs[i].len);
     }
     put_field(w, t->has_req_flags, 1, T_BITS, &t->req_flags);
     put_field(w, t->has_token, 2, T_OCTETS, &t->token);
     put_field(w, t->has_mic, 3, T_OCTETS, &t->mic);
 }
 
-static void encode_resp(wr *w, const agw_spnego_token *t)
+static void encode_resp(agw_wbuf *w, const agw_spnego_token *t)
 {
     int has_state = t->neg_state != AGW_SPNEGO_STATE_NONE;
     int has_mech = t->supported_mech.len > 0;
@@ -407,12 +385,13 @@ agw_spnego_status agw_spnego_encode(const agw_spnego_token *t,
                                     unsigned char *out, size_t cap,
                                     size_t *outlen)
 {
-    wr w = { out, cap, 0, 0 };
+    agw_wbuf w;
 
     /* Lengths of more than four bytes are refused by the decoder; a token
      * that large is no HTTP header either. */
     if (t->token.len > 0xffffff || t->mic.len > 0xffffff)
         return AGW_SPNEGO_NOROOM;
+    agw_w_init(&w, out, cap);
     if (t->kind == AGW_SPNEGO_INIT)
         encode_init(&w, t);
     else

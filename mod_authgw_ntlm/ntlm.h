@@ -10,6 +10,7 @@
 #include "agw_authhdr.h"
 #include "agw_ntlm.h"
 #include "agw_ntlm_crypto.h"
+#include "agw_pac.h"
 #include "agw_spnego.h"
 
 #define NTLM_AUTH_NTLM "NTLM"
@@ -204,6 +205,10 @@ ntlm_vresult ntlm_spnego_finish(request_rec *r, const ntlm_wire *w,
                                 const agw_ntlm_authenticate *a,
                                 const ntlm_vout *vo,
                                 const agw_spnego_token *tok, const char **why);
+/* The group names of n SIDs through winbind into the groups note: the
+ * number kept, or -1 and why. */
+int ntlm_sid_groups(request_rec *r, const agw_sid *sids, size_t n,
+                    const char **list, const char **why);
 /* child_init: each thread's winbind context. */
 void ntlm_validate_child_init(apr_pool_t *p);
 /* NetBIOS and DNS names of the domain for the CHALLENGE. */

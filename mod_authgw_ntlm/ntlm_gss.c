@@ -66,6 +66,63 @@ static int neg_mechs_krb5(request_rec *r, gss_cred_id_t cred)
     return OK;
 }
 
+/* The groups of a Kerberos logon, from the ticket's PAC (whose signature
+ * GSSAPI checked with the service key), named through winbind, into the
+ * groups note for Require authgw-group.  Without a PAC or without winbind
+ * the logon stands, without groups. */
+static void pac_groups(request_rec *r, gss_name_t src)
+{
+    static const char logon_info[] = "urn:mspac:logon-info";
+    gss_buffer_desc attr, value = GSS_C_EMPTY_BUFFER;
+    gss_buffer_desc display = GSS_C_EMPTY_BUFFER;
+    int authenticated = 0, complete = 0, more = -1, kept;
+    OM_uint32 maj, min, m;
+    agw_pac_logon li;
+    agw_pac_status st;
+    const char *list, *why = "";
+
+    attr.value = (void *)logon_info;
+    attr.length = sizeof logon_info - 1;
+    maj = gss_get_name_attribute(&min, src, &attr, &authenticated, &complete,
+                                 &value, &display, &more);
+    if (GSS_ERROR(maj)) {
+        agw_rlog(APLOG_MARK, APLOG_DEBUG, 0, r, AGWNO(30056)
+                 "the ticket of '%s' has no PAC logon information (%s): no"
+                 " groups", agw_log_item(r->pool, r->user),
+                 gss_text(r->pool, maj, min));
+        return;
+    }
+    if (!authenticated) {
+        agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(30057)
+                 "the PAC of '%s' is not verified by GSSAPI: its groups are"
+                 " ignored", agw_log_item(r->pool, r->user));
+        goto done;
+    }
+    st = agw_pac_logon_info(r->pool, value.value, value.length, &li);
+    if (st != AGW_PAC_OK) {
+        agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(30058)
+                 "the PAC logon information of '%s' is malformed (%s, %lu"
+                 " bytes): no groups", agw_log_item(r->pool, r->user),
+                 agw_pac_reason(st), (unsigned long)value.length);
+        goto done;
+    }
+    kept = ntlm_sid_groups(r, li.groups, li.n_groups, &list, &why);
+    if (kept < 0)
+        agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30059)
+                 "the %lu group SIDs in the PAC of '%s' could not be named by"
+                 " winbind (%s): no groups for Require authgw-group",
+                 (unsigned long)li.n_groups, agw_log_item(r->pool, r->user),
+                 why);
+    else
+        agw_rlog(APLOG_MARK, APLOG_DEBUG, 0, r, AGWNO(30060)
+                 "PAC: '%s' is in %d named group(s) of %lu: %s",
+                 agw_log_item(r->pool, r->user), kept,
+                 (unsigned long)li.n_groups, agw_log_item(r->pool, list));
+done:
+    gss_release_buffer(&m, &value);
+    gss_release_buffer(&m, &display);
+}
+
 int ntlm_gss_available(request_rec *r)
 {
     const char *keytab, *principal;
@@ -234,6 +291,7 @@ int ntlm_gss_accept(request_rec *r, const ntlm_wire *w,
         }
         r->user = apr_pstrmemdup(r->pool, nb.value, nb.length);
         r->ap_auth_type = NTLM_AUTH_NEGOTIATE;
+        pac_groups(r, src);
         if (out.length)
             /* Mutual authentication: the AP-REP rides on the answer. */
             apr_table_addn(r->err_headers_out, w->out_header,

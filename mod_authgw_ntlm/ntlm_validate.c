@@ -2,11 +2,13 @@
  * member or DC) through libwbclient. */
 #include "ntlm.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <apr_file_io.h>
+#include <apr_hash.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
@@ -24,14 +26,19 @@ APLOG_USE_MODULE(authgw_ntlm);
  * thread-safe, and a kept one keeps its connection to winbindd (as
  * gss-ntlmssp does), which a logon would otherwise open and close twice.
  * The domain names winbind reports change only when the host joins another
- * domain: asked for once, then every NAMES_TTL.  Thread-local memory is
- * malloc'd: no pool belongs to a thread. */
+ * domain: asked for once, then every NAMES_TTL.  So are the names of group
+ * SIDs (which groups a user is in comes from each logon, only the naming
+ * is kept): a cache emptied every NAMES_TTL.  Thread-local memory is
+ * malloc'd or in an unmanaged pool of the thread's own. */
 #define NAMES_TTL apr_time_from_sec(300)
 
 typedef struct {
     struct wbcContext *ctx;
     char *nb, *dns;          /* NULL until asked */
     apr_time_t names_at;
+    apr_pool_t *sid_pool;    /* the SID names, emptied every NAMES_TTL */
+    apr_hash_t *sid_names;   /* SID bytes -> group name, "" for no group */
+    apr_time_t sids_at;
 } wb_thread;
 
 static apr_threadkey_t *wb_key;
@@ -43,6 +50,8 @@ static void wb_thread_free(void *v)
         wbcCtxFree(t->ctx);
     free(t->nb);
     free(t->dns);
+    if (t->sid_pool)
+        apr_pool_destroy(t->sid_pool);
     free(t);
 }
 
@@ -275,15 +284,128 @@ static ntlm_vresult validate_file(request_rec *r, const ntlm_dir *d,
  * the others the DC reported; index 0 is the user), plain names without the
  * domain, one per line, into the groups note.  A failed look-up leaves the
  * user without groups: the logon stands. */
-static void winbind_groups(request_rec *r, struct wbcContext *ctx,
+/* The cache key of a SID: its bytes up to its last sub-authority. */
+static apr_ssize_t sid_key_len(const struct wbcDomainSid *s)
+{
+    int n = s->num_auths > WBC_MAXSUBAUTHS ? WBC_MAXSUBAUTHS : s->num_auths;
+    return (apr_ssize_t)(offsetof(struct wbcDomainSid, sub_auths)
+                         + sizeof s->sub_auths[0] * (size_t)n);
+}
+
+/* Keeps what winbind said of n SIDs: a group's name, or "" for an account
+ * or a SID of no known type. */
+static void keep_names(wb_thread *t, const struct wbcDomainSid *sids,
+                       const struct wbcTranslatedName *names, int n)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        const struct wbcTranslatedName *x = &names[i];
+        int group = (x->type == WBC_SID_NAME_DOM_GRP
+                     || x->type == WBC_SID_NAME_ALIAS
+                     || x->type == WBC_SID_NAME_WKN_GRP)
+            && x->name && *x->name && !strchr(x->name, '\n');
+        apr_hash_set(t->sid_names,
+                     apr_pmemdup(t->sid_pool, &sids[i], sizeof sids[i]),
+                     sid_key_len(&sids[i]),
+                     apr_pstrdup(t->sid_pool, group ? x->name : ""));
+    }
+}
+
+/* Asks winbind for n SIDs and keeps the answers; -1 when winbind is not
+ * there. */
+static int ask_one_lookup(wb_thread *t, struct wbcDomainSid *sids, int n,
+                          wbcErr *e)
+{
+    static const struct wbcTranslatedName none;
+    struct wbcDomainInfo *doms = NULL;
+    struct wbcTranslatedName *names = NULL;
+    int ndoms = 0;
+
+    *e = wbcCtxLookupSids(t->ctx, sids, n, &doms, &ndoms, &names);
+    if (WBC_ERROR_IS_OK(*e))
+        keep_names(t, sids, names, n);
+    else if (n == 1 && *e != WBC_ERR_WINBIND_NOT_AVAILABLE)
+        keep_names(t, sids, &none, 1);      /* a SID it cannot name */
+    if (names)
+        wbcFreeMemory(names);
+    if (doms)
+        wbcFreeMemory(doms);
+    return *e == WBC_ERR_WINBIND_NOT_AVAILABLE ? -1 : 0;
+}
+
+/* One SID winbind cannot name fails a whole look-up: then they are asked
+ * one by one, and those it cannot name are kept as no group. */
+static int ask_names(wb_thread *t, struct wbcDomainSid *sids, int n,
+                     wbcErr *e)
+{
+    int i;
+    if (ask_one_lookup(t, sids, n, e))
+        return -1;
+    if (WBC_ERROR_IS_OK(*e) || n == 1)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (ask_one_lookup(t, &sids[i], 1, e))
+            return -1;
+    return 0;
+}
+
+/* The group names of n SIDs (domain groups, aliases and well-known groups;
+ * plain names without the domain), one per line, into the groups note when
+ * there are any.  The number kept, or -1 and *e when winbind cannot name
+ * them. */
+static int name_groups(request_rec *r, wb_thread *t,
+                       struct wbcDomainSid *sids, int n, const char **list,
+                       wbcErr *e)
+{
+    apr_time_t now = apr_time_now();
+    struct wbcDomainSid *ask;
+    int i, nask = 0, kept = 0;
+    char *out = "";
+
+    *list = "";
+    if (n <= 0)
+        return 0;
+    if (!t->sid_pool && apr_pool_create_unmanaged_ex(&t->sid_pool, NULL,
+                                                     NULL) != APR_SUCCESS) {
+        t->sid_pool = NULL;
+        *e = WBC_ERR_NO_MEMORY;
+        return -1;
+    }
+    if (!t->sid_names || now - t->sids_at >= NAMES_TTL) {
+        apr_pool_clear(t->sid_pool);
+        t->sid_names = apr_hash_make(t->sid_pool);
+        t->sids_at = now;
+    }
+    ask = apr_palloc(r->pool, sizeof *ask * (apr_size_t)n);
+    for (i = 0; i < n; i++)
+        if (!apr_hash_get(t->sid_names, &sids[i], sid_key_len(&sids[i])))
+            ask[nask++] = sids[i];
+    if (nask && ask_names(t, ask, nask, e))
+        return -1;
+    for (i = 0; i < n; i++) {
+        const char *name = apr_hash_get(t->sid_names, &sids[i],
+                                        sid_key_len(&sids[i]));
+        if (name && *name) {
+            out = apr_pstrcat(r->pool, out, kept ? "\n" : "", name, NULL);
+            kept++;
+        }
+    }
+    if (kept)
+        apr_table_setn(r->notes, AUTHGW_NOTE_GROUPS, out);
+    *list = out;
+    return kept;
+}
+
+/* The groups of a winbind logon: the SIDs of the token the DC returned
+ * (index 0 is the user).  A failed look-up leaves the user without groups:
+ * the logon stands. */
+static void winbind_groups(request_rec *r, wb_thread *t,
                            const struct wbcAuthUserInfo *info)
 {
     struct wbcDomainSid *sids;
-    struct wbcDomainInfo *doms = NULL;
-    struct wbcTranslatedName *names = NULL;
-    int ndoms = 0, n, i, kept = 0;
-    char *out = "";
-    wbcErr e;
+    const char *list;
+    int n, i, kept;
+    wbcErr e = WBC_ERR_SUCCESS;
 
     if (!info->sids || info->num_sids < 2)
         return;
@@ -291,8 +413,8 @@ static void winbind_groups(request_rec *r, struct wbcContext *ctx,
     sids = apr_palloc(r->pool, sizeof *sids * (apr_size_t)n);
     for (i = 0; i < n; i++)
         sids[i] = info->sids[i + 1].sid;
-    e = wbcCtxLookupSids(ctx, sids, n, &doms, &ndoms, &names);
-    if (!WBC_ERROR_IS_OK(e)) {
+    kept = name_groups(r, t, sids, n, &list, &e);
+    if (kept < 0) {
         agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(30034)
                  "the groups of '%s\\%s' could not be named by winbind (%s):"
                  " the user has no groups for Require authgw-group",
@@ -301,26 +423,54 @@ static void winbind_groups(request_rec *r, struct wbcContext *ctx,
                  wbcErrorString(e));
         return;
     }
-    for (i = 0; i < n; i++) {
-        const struct wbcTranslatedName *t = &names[i];
-        if ((t->type != WBC_SID_NAME_DOM_GRP && t->type != WBC_SID_NAME_ALIAS
-             && t->type != WBC_SID_NAME_WKN_GRP) || !t->name || !*t->name
-             || strchr(t->name, '\n'))
-            continue;
-        out = apr_pstrcat(r->pool, out, kept ? "\n" : "", t->name, NULL);
-        kept++;
-    }
-    if (names)
-        wbcFreeMemory(names);
-    if (doms)
-        wbcFreeMemory(doms);
-    if (kept)
-        apr_table_setn(r->notes, AUTHGW_NOTE_GROUPS, out);
     agw_rlog(APLOG_MARK, APLOG_DEBUG, 0, r, AGWNO(30035)
              "winbind: '%s\\%s' is in %d group(s): %s",
              agw_log_item(r->pool, info->domain_name),
              agw_log_item(r->pool, info->account_name), kept,
-             agw_log_item(r->pool, out));
+             agw_log_item(r->pool, list));
+}
+
+int ntlm_sid_groups(request_rec *r, const agw_sid *sids, size_t n,
+                    const char **list, const char **why)
+{
+    struct wbcDomainSid *ws;
+    wb_thread *t;
+    wbcErr e = WBC_ERR_SUCCESS;
+    int tmp, kept;
+    size_t i, m;
+
+    *list = "";
+    if (n > 4096) {
+        *why = "more than 4096 groups";
+        return -1;
+    }
+    ws = apr_pcalloc(r->pool, sizeof *ws * (n ? n : 1));
+    for (i = 0, m = 0; i < n; i++) {
+        /* Domain (S-1-5-21-...) and BUILTIN (S-1-5-32-...) SIDs only: a DC's
+         * winbind names no other (S-1-18-1, "authentication authority
+         * asserted identity", is in every PAC). */
+        static const uint8_t nt_authority[6] = { 0, 0, 0, 0, 0, 5 };
+        if (sids[i].n < 1 || memcmp(sids[i].authority, nt_authority, 6)
+            || (sids[i].sub[0] != 21 && sids[i].sub[0] != 32))
+            continue;
+        ws[m].sid_rev_num = sids[i].revision;
+        ws[m].num_auths = sids[i].n;
+        memcpy(ws[m].id_auth, sids[i].authority, sizeof ws[m].id_auth);
+        memcpy(ws[m].sub_auths, sids[i].sub,
+               sizeof sids[i].sub[0] * sids[i].n);
+        m++;
+    }
+    t = wb_get(&tmp);
+    if (!t) {
+        *why = "out of memory for a winbind context";
+        return -1;
+    }
+    kept = name_groups(r, t, ws, (int)m, list, &e);
+    if (kept < 0)
+        *why = wbcErrorString(e);
+    if (tmp)
+        wb_thread_free(t);
+    return kept;
 }
 
 static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
@@ -391,7 +541,7 @@ static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
             *why = agw_ntlm_auth_reason(AGW_NTLM_AUTH_BAD_MIC);
         }
         if (res == NTLM_V_OK)
-            winbind_groups(r, ctx, info);
+            winbind_groups(r, t, info);
         memset(info->user_session_key, 0, sizeof info->user_session_key);
         memset(info->lm_session_key, 0, sizeof info->lm_session_key);
     }

@@ -1376,3 +1376,40 @@ def test_negotiate_new_key_version_without_restart(make_httpd, backend,
         code, body, _, err = logon(n)
         assert code == 200, err + h.error_log()[-2000:]
         assert header(json.loads(body), "X-Remote-User") == "bob@GW.TEST"
+
+
+def test_negotiate_groups_from_pac(make_httpd, backend, samba_ad, tmp_path):
+    """A Kerberos logon's groups come from the ticket's PAC (verified by
+    GSSAPI), named through winbind: Require authgw-group works after
+    Negotiate."""
+    samba_ad.add_group("ntlmtest-kfin")
+    samba_ad.add_member("ntlmtest-kfin", "alice")
+    kt = harness.new_dir("keytab")
+    keytab = samba_ad.export_keytab(os.path.join(kt, "gw.keytab"),
+                                    "HTTP/gw.gw.test@GW.TEST")
+    conf = ntlm_conf(backend.port, "winbind", "Negotiate",
+                     "AuthGWKeytab %s" % keytab) + """
+<Location /fin>
+    Require authgw-group ntlmtest-kfin
+    AuthzSendForbiddenOnFailure On
+</Location>
+"""
+    h = make_httpd(conf, modules=MODULES)
+    h.forbid_in_log(*AD_USERS.values())
+    url = "http://gw.gw.test:%d/fin/x" % h.port
+
+    def get(user):
+        cc = str(tmp_path / ("cc-" + user))
+        samba_ad.kinit(user, AD_USERS[user], cc)
+        return curl("--negotiate", "-u", ":", url,
+                    env=samba_ad.krb5_env(KRB5CCNAME="FILE:" + cc))
+
+    code, body, _, err = get("alice")
+    assert code == 200, err + h.error_log()[-2000:]
+    assert header(json.loads(body), "X-Remote-User") == "alice@GW.TEST"
+    code, _, _, err = get("bob")
+    assert code == 403, err
+    log = h.error_log()
+    assert re.search(r"AGW30060: PAC: 'alice@GW.TEST' is in \d+ named "
+                     r"group\(s\) of \d+: .*ntlmtest-kfin", log), log[-3000:]
+    assert "Domain Users" in log
