@@ -137,13 +137,15 @@ const char *agw_url_host(apr_pool_t *p, const char *url)
  * Lengths in DER's definite form: below 128 one byte, else 0x8n and n
  * big-endian bytes. */
 
+/* The Kerberos mechanism, 1.2.840.113554.1.2.2, as a DER OID. */
+#define KRB5_OID 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02
+
 static const unsigned char spnego_oid[] = {
     0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02
 };
-static const unsigned char mech_types[] = {
-    0xa0, 0x0d, 0x30, 0x0b,
-    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02
-};
+static const unsigned char mech_types[] = { 0xa0, 0x0d, 0x30, 0x0b, KRB5_OID };
+/* the mechanism's OID and TOK_ID 01 00 (KRB_AP_REQ) */
+static const unsigned char krb5_head[] = { KRB5_OID, 0x01, 0x00 };
 
 static size_t len_len(size_t n)
 {
@@ -201,4 +203,38 @@ unsigned char *agw_spnego_krb5_init(apr_pool_t *p, const unsigned char *tok,
         return NULL;
     *outlen = all;
     return buf;
+}
+
+/*   60 L  06 09 2a 86 48 86 f7 12 01 02 02  01 00  AP-REQ */
+unsigned char *agw_gss_krb5_init_token(apr_pool_t *p,
+                                       const unsigned char *ap_req, size_t n,
+                                       size_t *outlen)
+{
+    size_t all;
+    unsigned char *buf;
+    agw_wbuf w;
+
+    if (n > AGW_SPNEGO_MAX_TOKEN)
+        return NULL;
+    all = tlv_size(sizeof krb5_head + n);
+    buf = apr_palloc(p, all);
+    agw_w_init(&w, buf, all);
+    put_head(&w, 0x60, sizeof krb5_head + n);
+    agw_w_bytes(&w, krb5_head, sizeof krb5_head);
+    agw_w_bytes(&w, ap_req, n);
+    if (w.err || w.len != all)
+        return NULL;
+    *outlen = all;
+    return buf;
+}
+
+void agw_gss_krb5_checksum(unsigned char out[AGW_GSS_CKSUM_LEN],
+                           unsigned int flags)
+{
+    static const unsigned char no_bindings[16];
+    agw_wbuf w;
+    agw_w_init(&w, out, AGW_GSS_CKSUM_LEN);
+    agw_w_le32(&w, sizeof no_bindings);
+    agw_w_bytes(&w, no_bindings, sizeof no_bindings);
+    agw_w_le32(&w, flags);
 }

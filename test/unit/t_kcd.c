@@ -161,6 +161,46 @@ START_TEST(spnego_too_big)
 }
 END_TEST
 
+/* --- the Kerberos mechanism's token -------------------------------------------- */
+
+START_TEST(krb5_token)
+{
+    static const unsigned char ap_req[] = { 0x6e, 0x03, 0x02, 0x01, 0x05 };
+    static const unsigned char want[] = {
+        0x60, 0x12, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01,
+        0x02, 0x02, 0x01, 0x00, 0x6e, 0x03, 0x02, 0x01, 0x05
+    };
+    size_t n = 0, m = 0;
+    unsigned char *out = agw_gss_krb5_init_token(tp, ap_req, sizeof ap_req, &n);
+    unsigned char *big;
+    ck_assert_ptr_nonnull(out);
+    ck_assert_uint_eq(n, sizeof want);
+    ck_assert_int_eq(memcmp(out, want, n), 0);
+    /* a real AP-REQ is ~1.5 KB: two length octets */
+    big = apr_pcalloc(tp, 1500);
+    out = agw_gss_krb5_init_token(tp, big, 1500, &m);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_uint_eq(m, 4 + 13 + 1500);
+    ck_assert_uint_eq(out[1], 0x82);
+    ck_assert_uint_eq(((size_t)out[2] << 8) | out[3], 13 + 1500);
+    ck_assert_ptr_null(agw_gss_krb5_init_token(tp, big,
+                                               AGW_SPNEGO_MAX_TOKEN + 1, &m));
+}
+END_TEST
+
+START_TEST(krb5_checksum)
+{
+    static const unsigned char want[AGW_GSS_CKSUM_LEN] = {
+        0x10, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0x30, 0x01, 0, 0
+    };
+    unsigned char out[AGW_GSS_CKSUM_LEN];
+    memset(out, 0xee, sizeof out);
+    agw_gss_krb5_checksum(out, 0x130);
+    ck_assert_int_eq(memcmp(out, want, sizeof want), 0);
+}
+END_TEST
+
 Suite *suite_kcd(void)
 {
     Suite *s = suite_create("kcd");
@@ -173,6 +213,8 @@ Suite *suite_kcd(void)
     tcase_add_test(t, spnego_short);
     tcase_add_test(t, spnego_lengths);
     tcase_add_test(t, spnego_too_big);
+    tcase_add_test(t, krb5_token);
+    tcase_add_test(t, krb5_checksum);
     suite_add_tcase(s, t);
     return s;
 }
