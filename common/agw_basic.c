@@ -54,3 +54,39 @@ agw_basic_status agw_basic_parse(apr_pool_t *p, const char *header,
                                n - (size_t)(colon - raw) - 1);
     return AGW_BASIC_OK;
 }
+
+const char *agw_basic_encode(apr_pool_t *p, const char *user,
+                             const char *password)
+{
+    const char *u, *plain;
+    char *enc;
+    size_t n;
+
+    if (!*user)
+        return NULL;
+    for (u = user; *u; u++)
+        if (*u == ':' || apr_iscntrl(*u))
+            return NULL;
+    plain = apr_pstrcat(p, user, ":", password, NULL);
+    n = strlen(plain);
+    enc = apr_palloc(p, agw_b64std_enc_len(n) + 1);
+    agw_b64std_encode((const unsigned char *)plain, n, enc);
+    return apr_pstrcat(p, "Basic ", enc, NULL);
+}
+
+const char *agw_basic_challenge(apr_pool_t *p, const char *realm)
+{
+    char *q, *o;
+
+    if (!realm || !*realm)
+        realm = "authgw";
+    /* an RFC 9110 quoted-string */
+    q = o = apr_palloc(p, strlen(realm) * 2 + 1);
+    for (; *realm; realm++) {
+        if (*realm == '"' || *realm == '\\')
+            *o++ = '\\';
+        *o++ = *realm;
+    }
+    *o = '\0';
+    return apr_pstrcat(p, "Basic realm=\"", q, "\", charset=\"UTF-8\"", NULL);
+}

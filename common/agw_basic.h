@@ -23,4 +23,14 @@ agw_basic_status agw_basic_parse(apr_pool_t *p, const char *header,
                                  const char **user, const char **password,
                                  const char **why);
 
+/* "Basic <base64 of user:password>", for a server the gateway
+ * authenticates to; NULL when the user name cannot travel in Basic (empty,
+ * or a ':' or control character in it). */
+const char *agw_basic_encode(apr_pool_t *p, const char *user,
+                             const char *password);
+
+/* A WWW-Authenticate value that asks for Basic credentials in realm (its
+ * '"' and '\' escaped; "authgw" when NULL or empty), UTF-8 announced. */
+const char *agw_basic_challenge(apr_pool_t *p, const char *realm);
+
 #endif

@@ -138,3 +138,14 @@ uint64_t agw_r_le64(agw_rbuf *r)
     uint64_t lo = agw_r_le32(r);
     return lo | (uint64_t)agw_r_le32(r) << 32;
 }
+
+int agw_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

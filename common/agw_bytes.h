@@ -42,6 +42,9 @@ const unsigned char *agw_r_lv16(agw_rbuf *r, size_t *n);
 /* True when the reader is error-free and consumed exactly all input. */
 int agw_r_done(const agw_rbuf *r);
 
+/* The value of a hexadecimal digit (either case), or -1. */
+int agw_hex_digit(int c);
+
 /* Little-endian forms, for Microsoft wire formats (NTLMSSP). */
 void agw_w_le16(agw_wbuf *w, uint16_t v);
 void agw_w_le32(agw_wbuf *w, uint32_t v);

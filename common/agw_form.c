@@ -2,16 +2,7 @@
 
 #include <string.h>
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "agw_bytes.h"
 
 /* Decodes [s, s+n) into a new string; NULL when malformed. */
 static char *decode(apr_pool_t *p, const char *s, size_t n)
@@ -25,8 +16,8 @@ static char *decode(apr_pool_t *p, const char *s, size_t n)
         }
         else if (c == '%') {
             int hi, lo;
-            if (n - i < 3 || (hi = hexval(s[i + 1])) < 0
-                || (lo = hexval(s[i + 2])) < 0)
+            if (n - i < 3 || (hi = agw_hex_digit(s[i + 1])) < 0
+                || (lo = agw_hex_digit(s[i + 2])) < 0)
                 return NULL;
             c = (char)(hi << 4 | lo);
             i += 2;

@@ -368,6 +368,145 @@ int agw_ntlm_mic_verify(const unsigned char exported[AGW_NTLM_KEY_LEN],
     return ok;
 }
 
+/* ---- message signatures ------------------------------------------------ */
+
+/* §3.4.5.2 and §3.4.5.3: the magic constants are hashed with their NUL. */
+static const char sign_c2s[] =
+    "session key to client-to-server signing key magic constant";
+static const char sign_s2c[] =
+    "session key to server-to-client signing key magic constant";
+static const char seal_c2s[] =
+    "session key to client-to-server sealing key magic constant";
+static const char seal_s2c[] =
+    "session key to server-to-client sealing key magic constant";
+
+static int md5_of(const unsigned char *a, size_t an, const char *b, size_t bn,
+                  unsigned char out[16])
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    unsigned len = 0;
+    int ok = c && EVP_DigestInit_ex(c, EVP_md5(), NULL) == 1
+        && EVP_DigestUpdate(c, a, an) == 1 && EVP_DigestUpdate(c, b, bn) == 1
+        && EVP_DigestFinal_ex(c, out, &len) == 1 && len == 16;
+    EVP_MD_CTX_free(c);
+    return ok ? 0 : -1;
+}
+
+/* CRC-32 of IEEE 802.3 / zlib (reflected 0xedb88320), bit by bit: it runs
+ * over a few dozen bytes per logon. */
+static uint32_t crc32_of(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    size_t i;
+    int k;
+    for (i = 0; i < n; i++) {
+        c ^= p[i];
+        for (k = 0; k < 8; k++)
+            c = c >> 1 ^ (0xedb88320u & (0u - (c & 1)));
+    }
+    return ~c;
+}
+
+static void le32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+int agw_ntlm_sig_init(agw_ntlm_sig_ctx *c, uint32_t flags,
+                      const unsigned char exported[AGW_NTLM_KEY_LEN],
+                      int client)
+{
+    unsigned char seal[AGW_NTLM_KEY_LEN];
+    size_t n = AGW_NTLM_KEY_LEN;
+    int rv = 0;
+
+    memset(c, 0, sizeof *c);
+    c->flags = flags;
+    memcpy(seal, exported, AGW_NTLM_KEY_LEN);
+    if (flags & AGW_NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) {
+        /* SEALKEY: 128, 56 or 40 bits of the key, then hashed. */
+        n = flags & AGW_NTLMSSP_NEGOTIATE_128 ? 16
+            : flags & AGW_NTLMSSP_NEGOTIATE_56 ? 7 : 5;
+        rv = md5_of(exported, n, client ? seal_c2s : seal_s2c,
+                    sizeof seal_c2s, seal)
+            || md5_of(exported, AGW_NTLM_KEY_LEN, client ? sign_c2s : sign_s2c,
+                      sizeof sign_c2s, c->sign_key);
+        n = AGW_NTLM_KEY_LEN;
+    }
+    else if (flags & AGW_NTLMSSP_NEGOTIATE_LM_KEY) {
+        /* Weakened to 56 or 40 bits with fixed bytes. */
+        if (flags & AGW_NTLMSSP_NEGOTIATE_56) {
+            seal[7] = 0xa0;
+        }
+        else {
+            seal[5] = 0xe5;
+            seal[6] = 0x38;
+            seal[7] = 0xb0;
+        }
+        n = 8;
+    }
+    if (rv == 0)
+        agw_rc4_init(&c->seal, seal, n);
+    OPENSSL_cleanse(seal, sizeof seal);
+    if (rv)
+        agw_ntlm_sig_wipe(c);
+    return rv ? -1 : 0;
+}
+
+int agw_ntlm_sig_make(agw_ntlm_sig_ctx *c, const unsigned char *msg, size_t n,
+                      unsigned char sig[AGW_NTLM_SIG_LEN])
+{
+    unsigned char seq[4], mac[16];
+
+    le32(seq, c->seq);
+    le32(sig, 1);
+    if (c->flags & AGW_NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) {
+        /* §3.4.4.2: HMAC_MD5(SigningKey, SeqNum || Message)[0..7], under
+         * KEY_EXCH encrypted with the sealing handle. */
+        part parts[] = { { seq, 4 }, { msg, n } };
+        if (hmac_md5(c->sign_key, AGW_NTLM_KEY_LEN, parts, 2, mac))
+            return -1;
+        if (c->flags & AGW_NTLMSSP_NEGOTIATE_KEY_EXCH)
+            agw_rc4_crypt(&c->seal, mac, mac, 8);
+        memcpy(sig + 4, mac, 8);
+        memcpy(sig + 12, seq, 4);
+        OPENSSL_cleanse(mac, sizeof mac);
+    }
+    else {
+        /* §3.4.4.1: RC4 over RandomPad (sent as zero), CRC32 and a zero
+         * SeqNum, which is then XORed with the sequence number. */
+        unsigned char pad[4] = { 0 }, zero[4] = { 0 }, s[4];
+        int i;
+        agw_rc4_crypt(&c->seal, pad, pad, 4);
+        le32(mac, crc32_of(msg, n));
+        agw_rc4_crypt(&c->seal, mac, sig + 8, 4);
+        agw_rc4_crypt(&c->seal, zero, s, 4);
+        memset(sig + 4, 0, 4);
+        for (i = 0; i < 4; i++)
+            sig[12 + i] = s[i] ^ seq[i];
+    }
+    c->seq++;
+    return 0;
+}
+
+int agw_ntlm_sig_check(agw_ntlm_sig_ctx *c, const unsigned char *msg, size_t n,
+                       const unsigned char *sig, size_t siglen)
+{
+    unsigned char want[AGW_NTLM_SIG_LEN];
+    int ok = siglen == sizeof want && agw_ntlm_sig_make(c, msg, n, want) == 0
+        && CRYPTO_memcmp(want, sig, sizeof want) == 0;
+    OPENSSL_cleanse(want, sizeof want);
+    return ok;
+}
+
+void agw_ntlm_sig_wipe(agw_ntlm_sig_ctx *c)
+{
+    OPENSSL_cleanse(c, sizeof *c);
+}
+
 /* ---- server ------------------------------------------------------------- */
 
 const char *agw_ntlm_auth_reason(agw_ntlm_auth_status st)

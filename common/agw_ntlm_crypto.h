@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agw_md4rc4.h"
 #include "agw_ntlm.h"
 
 #define AGW_NTLM_KEY_LEN 16
@@ -138,6 +139,37 @@ int agw_ntlm_mic_verify(const unsigned char exported[AGW_NTLM_KEY_LEN],
                         const unsigned char *neg, size_t neglen,
                         const unsigned char *chal, size_t challen,
                         const unsigned char *auth, size_t authlen);
+
+/* ---- message signatures (§3.4.4, keys §3.4.5.2-§3.4.5.3) --------------- */
+
+/* HTTP neither signs nor seals, but SPNEGO's mechListMIC (RFC 4178 §5) is
+ * an NTLMSSP signature over the DER mechTypes: one signature each way with
+ * sequence number 0, each with a fresh handle. */
+#define AGW_NTLM_SIG_LEN 16
+
+typedef struct {
+    uint32_t flags;          /* the negotiated flags (the AUTHENTICATE's) */
+    uint32_t seq;            /* the next SeqNum */
+    unsigned char sign_key[AGW_NTLM_KEY_LEN]; /* extended session security */
+    agw_rc4 seal;            /* the sealing key's RC4 handle */
+} agw_ntlm_sig_ctx;
+
+/* The signing and sealing keys of one direction from the
+ * ExportedSessionKey: client 1 for what the client sends, 0 for the
+ * server.  -1 when the crypto library fails. */
+int agw_ntlm_sig_init(agw_ntlm_sig_ctx *c, uint32_t flags,
+                      const unsigned char exported[AGW_NTLM_KEY_LEN],
+                      int client);
+/* NTLMSSP_MESSAGE_SIGNATURE of msg with the next sequence number: with
+ * extended session security HMAC-MD5 (RC4-encrypted under KEY_EXCH), else
+ * the RC4-encrypted CRC32. */
+int agw_ntlm_sig_make(agw_ntlm_sig_ctx *c, const unsigned char *msg, size_t n,
+                      unsigned char sig[AGW_NTLM_SIG_LEN]);
+/* 1 when sig (siglen bytes) is msg's signature with the next sequence
+ * number (constant-time), else 0. */
+int agw_ntlm_sig_check(agw_ntlm_sig_ctx *c, const unsigned char *msg, size_t n,
+                       const unsigned char *sig, size_t siglen);
+void agw_ntlm_sig_wipe(agw_ntlm_sig_ctx *c);
 
 /* ---- server: one call to check an AUTHENTICATE -------------------------- */
 

@@ -11,6 +11,7 @@
 
 #include "authgw.h"
 #include "core_krb5.h"
+#include "core_ldap.h"
 
 #define AGW_STORE_MUTEX "authgw-store"
 
@@ -36,6 +37,7 @@ typedef struct {
     apr_int64_t cache_ttl; /* seconds */
     unsigned int cache_set:1;
     core_krb5_dir krb5;    /* Kerberos identity (core_krb5.c) */
+    core_ldap_dir ldap;    /* authgw-ldap (core_ldap.h) */
 } core_dir;
 
 extern module AP_MODULE_DECLARE_DATA authgw_core_module;

@@ -54,6 +54,12 @@ static void core_register_hooks(apr_pool_t *p)
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "authgw-group",
                               AUTHZ_PROVIDER_VERSION, &core_group_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
+    /* authgw-ldap (core_ldap*.c) */
+    ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "authgw-ldap",
+                              AUTHN_PROVIDER_VERSION, &core_ldap_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_check_config(core_ldap_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* end of authgw-ldap */
     ap_hook_pre_config(core_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(core_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(core_post_config, NULL, NULL, APR_HOOK_MIDDLE);
@@ -81,6 +87,7 @@ static const command_rec core_cmds[] = {
                    "On [seconds] | Off: remember validated credentials"
                    " (default Off; 300 s)"),
     CORE_KRB5_CMDS,
+    CORE_LDAP_CMDS,
     { NULL }
 };
 

@@ -12,33 +12,25 @@
 
 #include <string.h>
 
-#include <apr_strings.h>
 #include <http_log.h>
 
-#include "agw_b64.h"
+#include "agw_basic.h"
 #include "agw_httpd.h"
 
 APLOG_USE_MODULE(authgw_delegate);
 
 /* The user and password of the request's Authorization: Basic when they
- * authenticated r; 0, or -1. */
+ * authenticated r (httpd's AuthType Basic, the forms Basic fallback); 0,
+ * or -1. */
 static int from_basic(request_rec *r, const deleg_req *q, const char **user,
                       const char **pw)
 {
-    const char *h = q->client_authz, *dec, *colon;
+    const char *why;
 
-    if (!h || !r->ap_auth_type || strcasecmp(r->ap_auth_type, "Basic")
-        || strncasecmp(h, "Basic ", 6))
+    if (!r->ap_auth_type || strcasecmp(r->ap_auth_type, "Basic")
+        || agw_basic_parse(r->pool, q->client_authz, user, pw, &why)
+               != AGW_BASIC_OK)
         return -1;
-    for (h += 6; *h == ' '; h++)
-        ;
-    /* the decoder mod_auth_basic used on the same header */
-    dec = ap_pbase64decode(r->pool, h);
-    colon = strchr(dec, ':');
-    if (!colon)
-        return -1;
-    *user = apr_pstrmemdup(r->pool, dec, (apr_size_t)(colon - dec));
-    *pw = colon + 1;
     agw_secret_note(r, *pw);
     return r->user && !strcmp(*user, r->user) ? 0 : -1;
 }
@@ -56,9 +48,7 @@ static deleg_source credentials(request_rec *r, const deleg_req *q,
 
 void deleg_basic_request(request_rec *r, deleg_req *q)
 {
-    const char *user = NULL, *pw = NULL, *plain;
-    char *b64, *value;
-    size_t n;
+    const char *user = NULL, *pw = NULL, *value;
 
     q->source = credentials(r, q, &user, &pw);
     if (q->source == DELEG_FROM_NOTHING) {
@@ -71,21 +61,18 @@ void deleg_basic_request(request_rec *r, deleg_req *q)
                  r->ap_auth_type ? r->ap_auth_type : "nothing");
         return;
     }
-    if (strchr(user, ':')) {
-        /* RFC 7617: Basic cannot carry a user name with a colon. */
+    value = agw_basic_encode(r->pool, user, pw);
+    if (!value) {
+        /* RFC 7617: no colon or control character in a Basic user name */
         agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(50005)
-                 "AuthGWDelegate basic for %s: the user name '%s' holds a"
-                 " colon, which Basic cannot carry; the request goes without"
-                 " credentials", deleg_backend(r), agw_log_item(r->pool, user));
+                 "AuthGWDelegate basic for %s: Basic cannot carry the user"
+                 " name '%s' (a colon or a control character); the request"
+                 " goes without credentials", deleg_backend(r),
+                 agw_log_item(r->pool, user));
         q->source = DELEG_FROM_NOTHING;
         return;
     }
-    plain = apr_pstrcat(r->pool, user, ":", pw, NULL);
-    n = strlen(plain);
-    b64 = apr_palloc(r->pool, agw_b64std_enc_len(n) + 1);
-    agw_b64std_encode((const unsigned char *)plain, n, b64);
-    value = apr_pstrcat(r->pool, "Basic ", b64, NULL);
-    agw_secret_note(r, b64);
+    agw_secret_note(r, value + 6);
     apr_table_setn(r->headers_in, "Authorization", value);
     q->sent = 1;
     deleg_core.stat(AGW_M_DELEGATE, AGW_C_ATTEMPTS, 1);

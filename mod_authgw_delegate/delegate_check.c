@@ -95,7 +95,10 @@ static const char *refusal(request_rec *r, int explicit_here)
 
 static int location_matches(const core_dir_config *e, const char *path)
 {
-    size_t n = strlen(e->d);
+    size_t n;
+    if (!e->d)
+        return 0;
+    n = strlen(e->d);
     if (e->r)
         return !ap_regexec(e->r, path, 0, NULL, 0);
     if (e->d_is_fnmatch)
@@ -107,6 +110,8 @@ static int location_matches(const core_dir_config *e, const char *path)
 
 static int proxy_matches(const proxy_dir_conf *e, const char *url)
 {
+    if (!e->p)
+        return 0;
     if (e->r)
         return !ap_regexec(e->r, url, 0, NULL, 0);
     if (e->p_is_fnmatch)

@@ -17,13 +17,14 @@
 
 #include <string.h>
 
-#include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_core.h>
 #include <http_log.h>
 #include <http_protocol.h>
 #include <http_request.h>
 
+#include "agw_basic.h"
+#include "agw_challenge.h"
 #include "agw_httpd.h"
 
 APLOG_USE_MODULE(authgw_delegate);
@@ -36,15 +37,9 @@ static void add_schemes(apr_pool_t *p, apr_table_t *t, const char *hdr,
     const apr_table_entry_t *e = (const apr_table_entry_t *)a->elts;
     int i;
 
-    for (i = 0; i < a->nelts; i++) {
-        const char *v = e[i].val, *end;
-        if (!e[i].key || strcasecmp(e[i].key, hdr) || !v)
-            continue;
-        for (end = v; *end && !apr_isspace(*end) && *end != ','; end++)
-            ;
-        *list = apr_pstrcat(p, *list ? *list : "", *list ? ", " : "",
-                            apr_pstrmemdup(p, v, (apr_size_t)(end - v)), NULL);
-    }
+    for (i = 0; i < a->nelts; i++)
+        if (e[i].key && !strcasecmp(e[i].key, hdr) && e[i].val)
+            agw_challenge_schemes(p, e[i].val, list);
 }
 
 static const char *challenge_schemes(request_rec *r, const char *hdr)
@@ -53,20 +48,6 @@ static const char *challenge_schemes(request_rec *r, const char *hdr)
     add_schemes(r->pool, r->headers_out, hdr, &list);
     add_schemes(r->pool, r->err_headers_out, hdr, &list);
     return list;
-}
-
-static int offers(const char *schemes, const char *scheme)
-{
-    const char *s = schemes;
-    size_t n = strlen(scheme);
-    while (s && *s) {
-        if (!strncasecmp(s, scheme, n) && (s[n] == ',' || !s[n]))
-            return 1;
-        s = strchr(s, ',');
-        if (s)
-            s += 2;
-    }
-    return 0;
 }
 
 static void drop_challenges(request_rec *r, const char *hdr)
@@ -96,7 +77,7 @@ static void alert(request_rec *r, const deleg_req *q, const char *hdr,
  * Returns 1 when the answer was replaced by a redirect. */
 static int ask_again(request_rec *r, const deleg_req *q)
 {
-    const char *logon = NULL, *realm;
+    const char *logon = NULL;
 
     deleg_core.stat(AGW_M_DELEGATE, AGW_C_FAILURES, 1);
     drop_challenges(r, "WWW-Authenticate");
@@ -117,12 +98,10 @@ static int ask_again(request_rec *r, const deleg_req *q)
         ap_set_content_length(r, 0);
         return 1;
     }
-    /* Basic receipt: the gateway's own challenge, as mod_auth_basic words
-     * it, so the browser asks the user for the password again. */
-    realm = ap_auth_name(r);
+    /* Basic receipt: the gateway's own challenge, so the browser asks the
+     * user for the password again. */
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   apr_pstrcat(r->pool, "Basic realm=\"", realm ? realm : "",
-                               "\"", NULL));
+                   agw_basic_challenge(r->pool, ap_auth_name(r)));
     agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(50007)
              "the published server %s refused the delegated credentials of"
              " user '%s': the gateway's Basic challenge asks the user again",
@@ -149,7 +128,8 @@ static int judge(request_rec *r, deleg_req *q)
         return 0;
     }
     schemes = challenge_schemes(r, hdr);
-    if (r->status == HTTP_UNAUTHORIZED && m->scheme && offers(schemes, m->scheme)
+    if (r->status == HTTP_UNAUTHORIZED && m->scheme
+        && agw_challenge_offers(schemes, m->scheme)
         && q->source != DELEG_FROM_NOTHING)
         return ask_again(r, q);
     alert(r, q, hdr, schemes);

@@ -18,29 +18,10 @@
 
 APLOG_USE_MODULE(authgw_forms);
 
-/* The realm as an RFC 9110 quoted-string: '"' and '\' escaped. */
-static const char *quoted(apr_pool_t *p, const char *s)
-{
-    char *out = apr_palloc(p, strlen(s) * 2 + 3), *o = out;
-    *o++ = '"';
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            *o++ = '\\';
-        *o++ = *s;
-    }
-    *o++ = '"';
-    *o = '\0';
-    return out;
-}
-
 static int challenge(request_rec *r)
 {
-    const char *realm = ap_auth_name(r);
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
-                   apr_pstrcat(r->pool, "Basic realm=",
-                               quoted(r->pool, realm && *realm ? realm
-                                                               : "authgw"),
-                               ", charset=\"UTF-8\"", NULL));
+                   agw_basic_challenge(r->pool, ap_auth_name(r)));
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     return HTTP_UNAUTHORIZED;
 }

@@ -183,8 +183,13 @@ static int changed(request_rec *r, const char *user, const char *pw,
              agw_log_item(r->pool, user), r->useragent_ip, which);
     apr_table_unset(r->notes, AUTHGW_NOTE_PASSWORD_CHANGED);
     apr_table_unset(r->notes, AUTHGW_NOTE_ACCOUNT);
-    if (forms_check_password(r, user, pw, which, &again) == AUTH_GRANTED)
+    if (forms_check_password(r, user, pw, which, &again) == AUTH_GRANTED) {
+        /* the session delegates the new password, as a logon would */
+        apr_table_t *kept = apr_table_make(r->pool, 1);
+        apr_table_setn(kept, "password", pw);
+        forms_session_keep_password(r, kept);
         return forms_finish_logon(r, user, ret, again);
+    }
     return forms_send_logon(r, HTTP_OK, FORMS_MSG_PASSWORD_CHANGED, ret, user);
 }
 

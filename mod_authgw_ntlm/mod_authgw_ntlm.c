@@ -29,10 +29,18 @@ static int ntlm_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return agw_core_api_attach(&ntlm_core, s, "mod_authgw_ntlm");
 }
 
+static void ntlm_child_init(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    ntlm_gss_child_init(p);
+    ntlm_validate_child_init(p);
+}
+
 static void ntlm_register_hooks(apr_pool_t *p)
 {
     (void)p;
     ap_hook_post_config(ntlm_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(ntlm_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_authn(ntlm_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_fixups(ntlm_fixups, NULL, NULL, APR_HOOK_FIRST);

@@ -7,7 +7,10 @@
 #include <mod_auth.h>
 
 #include "authgw.h"
+#include "agw_authhdr.h"
 #include "agw_ntlm.h"
+#include "agw_ntlm_crypto.h"
+#include "agw_spnego.h"
 
 #define NTLM_AUTH_NTLM "NTLM"
 #define NTLM_AUTH_NEGOTIATE "Negotiate"
@@ -18,6 +21,9 @@
 #define NTLM_MAX_NEGOTIATE 1024
 #define NTLM_MAX_CHALLENGE 1024
 #define NTLM_MAX_TOKEN 12288
+/* Largest DER mechTypes kept per connection (for SPNEGO's mechListMIC):
+ * sixteen OIDs of up to 14 bytes. */
+#define NTLM_MAX_MECHTYPES 260
 
 typedef enum {
     NTLM_KIND_NONE = 0,
@@ -60,6 +66,7 @@ extern APR_OPTIONAL_FN_TYPE(authgw_session_cookie_name) *ntlm_session_cookie_nam
  * connection, not the request. */
 typedef enum {
     NTLM_CONN_NONE = 0,
+    NTLM_CONN_SELECTED,      /* SPNEGO: NTLMSSP chosen, its NEGOTIATE is due */
     NTLM_CONN_CHALLENGED,    /* a CHALLENGE was sent, its answer is due */
     NTLM_CONN_AUTHENTICATED
 } ntlm_conn_state;
@@ -76,6 +83,11 @@ typedef struct {
     const char *user;        /* set when AUTHENTICATED */
     const char *groups;      /* the validator's groups note, or NULL */
     const char *scheme;      /* "NTLM" or "Negotiate" */
+    /* SPNEGO (RFC 4178): the legs travel in NegTokenInit/NegTokenResp. */
+    int spnego;
+    int mic_required;        /* NTLMSSP was not the client's first choice */
+    unsigned char mech_types[NTLM_MAX_MECHTYPES]; /* the client's, DER */
+    apr_size_t mech_types_len;
 } ntlm_conn;
 
 /* How the request speaks: 401/WWW-Authenticate/Authorization, or on a
@@ -113,12 +125,45 @@ int ntlm_challenge(request_rec *r, const ntlm_wire *w, const char *const *vals);
 int ntlm_offer(request_rec *r, const ntlm_wire *w);
 void ntlm_stat(agw_method m, agw_counter c);
 
-/* ntlm_handshake.c: the NTLMSSP legs; token is the decoded message. */
-int ntlm_handshake(request_rec *r, const ntlm_wire *w, const char *scheme,
-                   const unsigned char *token, apr_size_t len);
+/* "Scheme <base64 of the n bytes>", for a challenge header. */
+const char *ntlm_header_value(request_rec *r, const char *scheme,
+                              const void *bytes, apr_size_t n);
+
+/* ntlm_handshake.c: the NTLMSSP legs. */
+typedef struct {
+    const char *scheme;            /* NTLM or Negotiate */
+    const unsigned char *msg;      /* the NTLMSSP message */
+    apr_size_t len;
+    /* Inside SPNEGO: the client's token (NULL for raw NTLMSSP) ... */
+    const agw_spnego_token *spnego;
+    /* ... and, for a NEGOTIATE, the client's DER mechTypes, whether the
+     * mechListMIC is required, and whether our answer names NTLMSSP (it is
+     * the first answer of the negotiation). */
+    const agw_spnego_buf *mech_types;
+    int mic_required;
+    int name_mech;
+} ntlm_leg;
+
+int ntlm_handshake(request_rec *r, const ntlm_wire *w, const ntlm_leg *leg);
+/* The connection's NTLM state; created on demand. */
+ntlm_conn *ntlm_conn_get(conn_rec *c, int create);
 /* OK and r->user set when the connection was authenticated before. */
 int ntlm_conn_user(request_rec *r, const ntlm_wire *w);
 void ntlm_conn_reset(request_rec *r);
+
+/* ntlm_spnego.c: NTLMSSP inside SPNEGO (RFC 4178).  h is a NegTokenInit
+ * preferring NTLMSSP, a NegTokenResp, or a NegTokenInit listing NTLMSSP
+ * later when this location cannot do Kerberos. */
+int ntlm_spnego(request_rec *r, const ntlm_wire *w, const agw_authhdr *h);
+/* Keeps the client's mechTypes on the connection; -1 when too long. */
+int ntlm_spnego_keep(ntlm_conn *st, const agw_spnego_buf *mech_types,
+                     int mic_required);
+/* "Negotiate <NegTokenResp>": neg_state, NTLMSSP as supportedMech when
+ * name_mech, the responseToken and the mechListMIC when given.  NULL when it
+ * cannot be encoded. */
+const char *ntlm_spnego_value(request_rec *r, int neg_state, int name_mech,
+                              const unsigned char *tok, apr_size_t len,
+                              const unsigned char *mic);
 
 /* ntlm_validate.c */
 typedef enum {
@@ -141,9 +186,26 @@ typedef struct {
     const unsigned char *server_chal;
 } ntlm_vin;
 
+/* What a successful check yields besides the user. */
+typedef struct {
+    int has_key;   /* the ExportedSessionKey could be derived */
+    unsigned char exported[AGW_NTLM_KEY_LEN];
+} ntlm_vout;
+
 ntlm_vresult ntlm_validate(request_rec *r, const ntlm_dir *d,
                            const ntlm_vin *in, const char **user,
-                           const char **why);
+                           ntlm_vout *out, const char **why);
+/* After a successful check of an AUTHENTICATE that came in SPNEGO: the
+ * client's mechListMIC checked (when sent or required), ours produced and
+ * the final NegTokenResp set on the response.  NTLM_V_OK, or
+ * NTLM_V_REFUSED and why. */
+ntlm_vresult ntlm_spnego_finish(request_rec *r, const ntlm_wire *w,
+                                const ntlm_conn *st,
+                                const agw_ntlm_authenticate *a,
+                                const ntlm_vout *vo,
+                                const agw_spnego_token *tok, const char **why);
+/* child_init: each thread's winbind context. */
+void ntlm_validate_child_init(apr_pool_t *p);
 /* NetBIOS and DNS names of the domain for the CHALLENGE. */
 void ntlm_domain_names(request_rec *r, const ntlm_dir *d, const char **nb,
                        const char **dns);
@@ -151,5 +213,9 @@ void ntlm_domain_names(request_rec *r, const ntlm_dir *d, const char **nb,
 /* ntlm_gss.c: Kerberos through GSSAPI. */
 int ntlm_gss_accept(request_rec *r, const ntlm_wire *w,
                     const unsigned char *token, apr_size_t len);
+/* 1 when this location has Kerberos keys (AuthGWKeytab). */
+int ntlm_gss_available(request_rec *r);
+/* child_init: the per-child store of acceptor credentials. */
+void ntlm_gss_child_init(apr_pool_t *p);
 
 #endif

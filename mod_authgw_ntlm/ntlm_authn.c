@@ -5,7 +5,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_core.h>
 #include <http_log.h>
@@ -223,44 +222,76 @@ static int basic_check(request_rec *r, const ntlm_wire *w,
     }
 }
 
-/* "Scheme token": the scheme and the decoded token; 0, or -1 when the
- * token is not strict base64 or too long. */
-static int split_header(request_rec *r, const char *h, const char **scheme,
-                        unsigned char **tok, apr_size_t *toklen)
+const char *ntlm_header_value(request_rec *r, const char *scheme,
+                              const void *bytes, apr_size_t n)
 {
-    const char *sp = h;
-    apr_size_t m;
-
-    while (*sp && !apr_isspace(*sp))
-        sp++;
-    *scheme = apr_pstrmemdup(r->pool, h, (apr_size_t)(sp - h));
-    while (*sp == ' ')
-        sp++;
-    m = strlen(sp);
-    while (m && sp[m - 1] == ' ')
-        m--;
-    *tok = NULL;
-    *toklen = 0;
-    if (m == 0)
-        return 0;
-    if (agw_b64std_dec_max(m) > NTLM_MAX_TOKEN)
-        return -1;
-    *tok = apr_palloc(r->pool, agw_b64std_dec_max(m) + 1);
-    return agw_b64std_decode(sp, m, *tok, agw_b64std_dec_max(m) + 1, toklen);
+    char *b64 = apr_palloc(r->pool, agw_b64std_enc_len(n) + 1);
+    agw_b64std_encode(bytes, n, b64);
+    return apr_pstrcat(r->pool, scheme, " ", b64, NULL);
 }
 
-static int is_ntlmssp(const unsigned char *t, apr_size_t n)
+/* A Negotiate token that carries NTLMSSP: raw, in SPNEGO, or (listed
+ * after Kerberos) to be chosen in SPNEGO because this location has no
+ * Kerberos keys. */
+static int negotiate_is_ntlm(request_rec *r, const agw_authhdr *h)
 {
-    return n >= 8 && !memcmp(t, "NTLMSSP", 8);
+    return h->kind == AGW_TOK_NTLMSSP || h->kind == AGW_TOK_SPNEGO_NTLM
+        || h->kind == AGW_TOK_SPNEGO_RESP
+        || (h->kind == AGW_TOK_SPNEGO_INIT && h->ntlm_index >= 0
+            && !ntlm_gss_available(r));
+}
+
+/* The credentials of an offered scheme (NTLM or Negotiate) with a token. */
+static int token_check(request_rec *r, const ntlm_wire *w,
+                       const agw_authhdr *h)
+{
+    ntlm_leg leg;
+
+    if (h->kind == AGW_TOK_MALFORMED) {
+        ntlm_conn_reset(r);
+        agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30046)
+                 "%s: malformed %s token from %s (%lu bytes): %s",
+                 w->in_header, agw_log_item(r->pool, h->scheme_name),
+                 r->useragent_ip, (unsigned long)h->len, h->why);
+        return HTTP_BAD_REQUEST;
+    }
+    if (h->kind == AGW_TOK_SPNEGO_INIT && h->ntlm_index < 0
+        && !ntlm_gss_available(r)) {
+        ntlm_conn_reset(r);
+        agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(30055)
+                 "SPNEGO from %s offers %lu mechanism(s), %s first: neither"
+                 " NTLMSSP nor, without AuthGWKeytab here, Kerberos: fresh"
+                 " challenge", r->useragent_ip,
+                 (unsigned long)h->spnego.n_mechs,
+                 agw_spnego_mech_name(r->pool, &h->spnego.mechs[0]));
+        return ntlm_offer(r, w);
+    }
+    if (h->scheme == AGW_AUTH_NEGOTIATE && !negotiate_is_ntlm(r, h)) {
+        /* Kerberos authenticates the request, not the connection. */
+        ntlm_conn_reset(r);
+        return issue_session(r, ntlm_gss_accept(r, w, h->token, h->len),
+                             "negotiate");
+    }
+    if (is_h2(r))
+        return h2_refuse(r);
+    if (h->kind != AGW_TOK_NTLMSSP)
+        return issue_session(r, ntlm_spnego(r, w, h), "ntlm");
+    /* Raw NTLMSSP; in Negotiate (what Windows sends when Kerberos is not
+     * possible) it is NTLM, answered under the Negotiate name. */
+    memset(&leg, 0, sizeof leg);
+    leg.scheme = h->scheme == AGW_AUTH_NTLM ? NTLM_AUTH_NTLM
+                                            : NTLM_AUTH_NEGOTIATE;
+    leg.msg = h->ntlm;
+    leg.len = h->ntlm_len;
+    return issue_session(r, ntlm_handshake(r, w, &leg), "ntlm");
 }
 
 int ntlm_check_authn(request_rec *r)
 {
     ntlm_kind k = ntlm_kind_of(r);
     ntlm_wire w;
-    const char *h, *scheme;
-    unsigned char *tok;
-    apr_size_t toklen;
+    const char *h;
+    agw_authhdr ah;
 
     if (k == NTLM_KIND_NONE)
         return DECLINED;
@@ -299,37 +330,23 @@ int ntlm_check_authn(request_rec *r)
             return OK;
         return ntlm_offer(r, &w);
     }
-    if (split_header(r, h, &scheme, &tok, &toklen)) {
+    agw_authhdr_parse(r->pool, h, NTLM_MAX_TOKEN, &ah);
+    if (ah.kind == AGW_TOK_BAD_BASE64) {
         ntlm_conn_reset(r);
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30003)
-                 "%s: the %s token is not canonical base64 or longer than %d"
-                 " bytes", w.in_header, agw_log_item(r->pool, scheme),
+                 "%s: the %s %s (at most %d bytes decoded)", w.in_header,
+                 agw_log_item(r->pool, ah.scheme_name), ah.why,
                  NTLM_MAX_TOKEN);
         return HTTP_BAD_REQUEST;
     }
-    if (is_h2(r) && tok
-        && ((!strcasecmp(scheme, NTLM_AUTH_NTLM) && k != NTLM_KIND_NEGOTIATE)
-            || (!strcasecmp(scheme, NTLM_AUTH_NEGOTIATE)
-                && k != NTLM_KIND_NTLM && is_ntlmssp(tok, toklen))))
-        return h2_refuse(r);
-    if (tok && !strcasecmp(scheme, NTLM_AUTH_NTLM) && k != NTLM_KIND_NEGOTIATE)
-        return issue_session(r, ntlm_handshake(r, &w, NTLM_AUTH_NTLM, tok,
-                                               toklen), "ntlm");
-    if (tok && !strcasecmp(scheme, NTLM_AUTH_NEGOTIATE)
-        && k != NTLM_KIND_NTLM) {
-        /* Raw NTLMSSP in Negotiate (what Windows sends when Kerberos is
-         * not possible) is NTLM, answered under the Negotiate name. */
-        if (is_ntlmssp(tok, toklen))
-            return issue_session(r, ntlm_handshake(r, &w, NTLM_AUTH_NEGOTIATE,
-                                                   tok, toklen), "ntlm");
-        ntlm_conn_reset(r);
-        return issue_session(r, ntlm_gss_accept(r, &w, tok, toklen),
-                             "negotiate");
-    }
-    if (!strcasecmp(scheme, "Basic") && basic_offered(r)) {
+    if (ah.token && ((ah.scheme == AGW_AUTH_NTLM && k != NTLM_KIND_NEGOTIATE)
+                     || (ah.scheme == AGW_AUTH_NEGOTIATE
+                         && k != NTLM_KIND_NTLM)))
+        return token_check(r, &w, &ah);
+    if (ah.scheme == AGW_AUTH_BASIC && basic_offered(r)) {
         /* Basic authenticates this request only. */
         ntlm_conn_reset(r);
-        return issue_session(r, basic_check(r, &w, tok, toklen), "basic");
+        return issue_session(r, basic_check(r, &w, ah.token, ah.len), "basic");
     }
     /* Any other credentials start over, whatever this connection did
      * before (the NTLM legs handle their own state). */
@@ -338,7 +355,7 @@ int ntlm_check_authn(request_rec *r)
      * here. */
     agw_rlog(APLOG_MARK, APLOG_DEBUG, 0, r, AGWNO(30004)
              "%s without a token of an offered scheme ('%s'): challenge",
-             w.in_header, agw_log_item(r->pool, scheme));
+             w.in_header, agw_log_item(r->pool, ah.scheme_name));
     return ntlm_offer(r, &w);
 }
 

@@ -12,7 +12,6 @@
 #include <http_log.h>
 #include <http_protocol.h>
 
-#include "agw_b64.h"
 #include "agw_httpd.h"
 
 APLOG_USE_MODULE(authgw_ntlm);
@@ -29,10 +28,13 @@ static apr_status_t conn_wipe(void *data)
     st->state = NTLM_CONN_NONE;
     st->user = NULL;
     st->groups = NULL;
+    st->spnego = 0;
+    st->mic_required = 0;
+    st->mech_types_len = 0;
     return APR_SUCCESS;
 }
 
-static ntlm_conn *conn_of(conn_rec *c, int create)
+ntlm_conn *ntlm_conn_get(conn_rec *c, int create)
 {
     ntlm_conn *st = ap_get_module_config(c->conn_config, &authgw_ntlm_module);
     if (!st && create) {
@@ -48,7 +50,7 @@ static ntlm_conn *conn_of(conn_rec *c, int create)
 
 void ntlm_conn_reset(request_rec *r)
 {
-    ntlm_conn *st = conn_of(r->connection, 0);
+    ntlm_conn *st = ntlm_conn_get(r->connection, 0);
     if (st) {
         conn_wipe(st);
         apr_pool_clear(st->pool);
@@ -57,7 +59,7 @@ void ntlm_conn_reset(request_rec *r)
 
 int ntlm_conn_user(request_rec *r, const ntlm_wire *w)
 {
-    ntlm_conn *st = conn_of(r->connection, 0);
+    ntlm_conn *st = ntlm_conn_get(r->connection, 0);
     if (!st || st->state != NTLM_CONN_AUTHENTICATED || st->proxy != w->proxy)
         return DECLINED;
     r->user = apr_pstrdup(r->pool, st->user);
@@ -131,62 +133,72 @@ static agw_ntlm_status make_challenge(request_rec *r, ntlm_conn *st,
 }
 
 static int leg_negotiate(request_rec *r, const ntlm_wire *w,
-                         const char *scheme, const unsigned char *tok,
-                         apr_size_t len)
+                         const ntlm_leg *leg)
 {
-    ntlm_conn *st = conn_of(r->connection, 1);
+    ntlm_conn *st = ntlm_conn_get(r->connection, 1);
     agw_ntlm_negotiate neg;
     agw_ntlm_status ns;
     const char *vals[2];
-    char *b64;
 
     /* A new handshake: whatever the connection was is forgotten. */
     ntlm_conn_reset(r);
-    ns = agw_ntlm_decode_negotiate(st->pool, tok, len, &neg);
-    if (ns == AGW_NTLM_OK && len > sizeof st->negotiate)
-        ns = AGW_NTLM_BAD_FIELD;
+    ns = agw_ntlm_decode_negotiate(st->pool, leg->msg, leg->len, &neg);
+    if (ns == AGW_NTLM_OK && (leg->len > sizeof st->negotiate
+                              || (leg->spnego
+                                  && ntlm_spnego_keep(st, leg->mech_types,
+                                                      leg->mic_required))))
+        ns = AGW_NTLM_NOROOM;
     if (ns != AGW_NTLM_OK) {
+        ntlm_conn_reset(r);
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30006)
                  "malformed NTLM NEGOTIATE from %s: %s", r->useragent_ip,
                  agw_ntlm_reason(ns));
         return HTTP_BAD_REQUEST;
     }
-    memcpy(st->negotiate, tok, len);
-    st->negotiate_len = len;
+    memcpy(st->negotiate, leg->msg, leg->len);
+    st->negotiate_len = leg->len;
     ns = make_challenge(r, st, &neg);
-    if (ns != AGW_NTLM_OK) {
+    vals[0] = ns != AGW_NTLM_OK ? NULL
+        : !leg->spnego ? ntlm_header_value(r, leg->scheme, st->challenge,
+                                           st->challenge_len)
+        : ntlm_spnego_value(r, AGW_SPNEGO_ACCEPT_INCOMPLETE, leg->name_mech,
+                            st->challenge, st->challenge_len, NULL);
+    if (!vals[0]) {
+        ntlm_conn_reset(r);
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30007)
                  "could not build the NTLM CHALLENGE: %s (names too long?)",
-                 agw_ntlm_reason(ns));
+                 ns != AGW_NTLM_OK ? agw_ntlm_reason(ns) : "SPNEGO");
         ntlm_stat(AGW_M_NTLM, AGW_C_ERRORS);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     st->state = NTLM_CONN_CHALLENGED;
     st->proxy = w->proxy;
-    st->scheme = scheme;
-    b64 = apr_palloc(r->pool, agw_b64std_enc_len(st->challenge_len) + 1);
-    agw_b64std_encode(st->challenge, st->challenge_len, b64);
-    vals[0] = apr_pstrcat(r->pool, scheme, " ", b64, NULL);
+    st->scheme = leg->scheme;
     vals[1] = NULL;
     agw_rlog(APLOG_MARK, APLOG_DEBUG, 0, r, AGWNO(30008)
-             "NTLM NEGOTIATE (flags %08x) from %s: CHALLENGE sent",
-             (unsigned)neg.flags, r->useragent_ip);
+             "NTLM NEGOTIATE (flags %08x%s) from %s: CHALLENGE sent",
+             (unsigned)neg.flags, leg->spnego ? ", in SPNEGO" : "",
+             r->useragent_ip);
     return ntlm_challenge(r, w, vals);
 }
 
 static int leg_authenticate(request_rec *r, const ntlm_wire *w,
-                            const unsigned char *tok, apr_size_t len)
+                            const ntlm_leg *leg)
 {
-    ntlm_conn *st = conn_of(r->connection, 0);
+    const unsigned char *tok = leg->msg;
+    apr_size_t len = leg->len;
+    ntlm_conn *st = ntlm_conn_get(r->connection, 0);
     agw_ntlm_authenticate a;
     agw_ntlm_resp resp;
     agw_ntlm_status ns;
     ntlm_vin in;
+    ntlm_vout vo;
     ntlm_vresult vr;
     const char *user = NULL, *why = NULL;
     apr_time_t t0;
 
-    if (!st || st->state != NTLM_CONN_CHALLENGED || st->proxy != w->proxy) {
+    if (!st || st->state != NTLM_CONN_CHALLENGED || st->proxy != w->proxy
+        || st->spnego != (leg->spnego != NULL)) {
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30009)
                  "NTLM AUTHENTICATE from %s without a pending CHALLENGE on"
                  " this connection (a new connection, or sent twice): fresh"
@@ -223,7 +235,10 @@ static int leg_authenticate(request_rec *r, const ntlm_wire *w,
     in.resp = &resp;
     in.server_chal = st->server_chal;
     t0 = apr_time_now();
-    vr = ntlm_validate(r, ntlm_dir_of(r), &in, &user, &why);
+    vr = ntlm_validate(r, ntlm_dir_of(r), &in, &user, &vo, &why);
+    if (vr == NTLM_V_OK && leg->spnego)
+        vr = ntlm_spnego_finish(r, w, st, &a, &vo, leg->spnego, &why);
+    memset(&vo, 0, sizeof vo);
     ntlm_core.stat(AGW_M_NTLM, AGW_C_LATENCY_US,
                    (apr_uint64_t)(apr_time_now() - t0));
     switch (vr) {
@@ -237,9 +252,9 @@ static int leg_authenticate(request_rec *r, const ntlm_wire *w,
         r->ap_auth_type = NTLM_AUTH_NTLM;
         ntlm_stat(AGW_M_NTLM, AGW_C_SUCCESSES);
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30012)
-                 "NTLM logon of '%s' (%s) from %s",
+                 "NTLM logon of '%s' (%s%s) from %s",
                  agw_log_item(r->pool, user), agw_ntlm_resp_name(resp.kind),
-                 r->useragent_ip);
+                 leg->spnego ? ", in SPNEGO" : "", r->useragent_ip);
         return OK;
     case NTLM_V_ERROR:
         ntlm_stat(AGW_M_NTLM, AGW_C_ERRORS);
@@ -262,18 +277,18 @@ static int leg_authenticate(request_rec *r, const ntlm_wire *w,
     }
 }
 
-int ntlm_handshake(request_rec *r, const ntlm_wire *w, const char *scheme,
-                   const unsigned char *token, apr_size_t len)
+int ntlm_handshake(request_rec *r, const ntlm_wire *w, const ntlm_leg *leg)
 {
-    switch (agw_ntlm_msg_type(token, len)) {
+    switch (agw_ntlm_msg_type(leg->msg, leg->len)) {
     case 1:
-        return leg_negotiate(r, w, scheme, token, len);
+        return leg_negotiate(r, w, leg);
     case 3:
-        return leg_authenticate(r, w, token, len);
+        return leg_authenticate(r, w, leg);
     default:
+        ntlm_conn_reset(r);
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30015)
                  "%s: not an NTLM NEGOTIATE or AUTHENTICATE message (%lu"
-                 " bytes)", w->in_header, (unsigned long)len);
+                 " bytes)", w->in_header, (unsigned long)leg->len);
         return HTTP_BAD_REQUEST;
     }
 }

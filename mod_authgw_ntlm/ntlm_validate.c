@@ -2,22 +2,108 @@
  * member or DC) through libwbclient. */
 #include "ntlm.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <apr_file_io.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 #include <http_log.h>
 #include <stdbool.h> /* wbclient.h needs it */
 #include <wbclient.h>
 
 #include "agw_httpd.h"
-#include "agw_ntlm_crypto.h"
 
 APLOG_USE_MODULE(authgw_ntlm);
 
 #define LINE_MAX_LEN 1024
+
+/* One winbind context per thread, kept: libwbclient's contexts are not
+ * thread-safe, and a kept one keeps its connection to winbindd (as
+ * gss-ntlmssp does), which a logon would otherwise open and close twice.
+ * The domain names winbind reports change only when the host joins another
+ * domain: asked for once, then every NAMES_TTL.  Thread-local memory is
+ * malloc'd: no pool belongs to a thread. */
+#define NAMES_TTL apr_time_from_sec(300)
+
+typedef struct {
+    struct wbcContext *ctx;
+    char *nb, *dns;          /* NULL until asked */
+    apr_time_t names_at;
+} wb_thread;
+
+static apr_threadkey_t *wb_key;
+
+static void wb_thread_free(void *v)
+{
+    wb_thread *t = v;
+    if (t->ctx)
+        wbcCtxFree(t->ctx);
+    free(t->nb);
+    free(t->dns);
+    free(t);
+}
+
+void ntlm_validate_child_init(apr_pool_t *p)
+{
+    if (apr_threadkey_private_create(&wb_key, wb_thread_free, p))
+        wb_key = NULL;
+}
+
+/* The thread's context; NULL when there is no memory.  Without a thread
+ * key (never in a running child) *tmp says the caller frees it. */
+static wb_thread *wb_get(int *tmp)
+{
+    void *v = NULL;
+    wb_thread *t;
+
+    *tmp = !wb_key || apr_threadkey_private_get(&v, wb_key) != APR_SUCCESS;
+    t = v;
+    if (!t) {
+        t = calloc(1, sizeof *t);
+        if (!t)
+            return NULL;
+        if (!*tmp && apr_threadkey_private_set(t, wb_key) != APR_SUCCESS)
+            *tmp = 1;
+    }
+    if (!t->ctx)
+        t->ctx = wbcCtxCreate();
+    if (!t->ctx) {
+        if (*tmp)
+            wb_thread_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void wb_names(wb_thread *t)
+{
+    struct wbcInterfaceDetails *det = NULL;
+    apr_time_t now = apr_time_now();
+
+    if (t->nb && now - t->names_at < NAMES_TTL)
+        return;
+    if (WBC_ERROR_IS_OK(wbcCtxInterfaceDetails(t->ctx, &det)) && det
+        && det->netbios_domain && *det->netbios_domain) {
+        char *nb = strdup(det->netbios_domain);
+        char *dns = strdup(det->dns_domain ? det->dns_domain : "");
+        if (nb && dns) {
+            free(t->nb);
+            free(t->dns);
+            t->nb = nb;
+            t->dns = dns;
+            t->names_at = now;
+        }
+        else {
+            free(nb);
+            free(dns);
+        }
+    }
+    if (det)
+        wbcFreeMemory(det);
+}
 
 void ntlm_domain_names(request_rec *r, const ntlm_dir *d, const char **nb,
                        const char **dns)
@@ -25,18 +111,18 @@ void ntlm_domain_names(request_rec *r, const ntlm_dir *d, const char **nb,
     *nb = d->nb_domain ? d->nb_domain : "WORKGROUP";
     *dns = d->dns_domain ? d->dns_domain : "";
     if (!d->nb_domain && d->validator == NTLM_VALIDATOR_WINBIND) {
-        struct wbcContext *ctx = wbcCtxCreate();
-        struct wbcInterfaceDetails *det = NULL;
-        if (ctx && WBC_ERROR_IS_OK(wbcCtxInterfaceDetails(ctx, &det)) && det) {
-            if (det->netbios_domain && *det->netbios_domain)
-                *nb = apr_pstrdup(r->pool, det->netbios_domain);
-            if (!d->dns_domain && det->dns_domain)
-                *dns = apr_pstrdup(r->pool, det->dns_domain);
+        int tmp;
+        wb_thread *t = wb_get(&tmp);
+        if (t) {
+            wb_names(t);
+            if (t->nb) {
+                *nb = apr_pstrdup(r->pool, t->nb);
+                if (!d->dns_domain)
+                    *dns = apr_pstrdup(r->pool, t->dns);
+            }
+            if (tmp)
+                wb_thread_free(t);
         }
-        if (det)
-            wbcFreeMemory(det);
-        if (ctx)
-            wbcCtxFree(ctx);
     }
     if (!**dns)
         *dns = apr_pstrcat(r->pool, *nb, NULL);
@@ -134,7 +220,7 @@ static ntlm_vresult map_status(agw_ntlm_auth_status st, const char **why)
 
 static ntlm_vresult validate_file(request_rec *r, const ntlm_dir *d,
                                   const ntlm_vin *in, const char **user,
-                                  const char **why)
+                                  ntlm_vout *out, const char **why)
 {
     unsigned char hash[AGW_NTLM_KEY_LEN];
     agw_ntlm_server_in si;
@@ -175,6 +261,10 @@ static ntlm_vresult validate_file(request_rec *r, const ntlm_dir *d,
         si.user = in->auth->user;
         si.domain = domains[i];
         st = agw_ntlm_server_verify(&si, &so);
+    }
+    if (st == AGW_NTLM_AUTH_OK && so.has_key) {
+        out->has_key = 1;
+        memcpy(out->exported, so.exported, sizeof out->exported);
     }
     memset(hash, 0, sizeof hash);
     memset(&so, 0, sizeof so);
@@ -235,9 +325,11 @@ static void winbind_groups(request_rec *r, struct wbcContext *ctx,
 
 static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
                                      const ntlm_vin *in, const char **user,
-                                     const char **why)
+                                     ntlm_vout *out, const char **why)
 {
     struct wbcContext *ctx;
+    wb_thread *t;
+    int tmp;
     struct wbcAuthUserParams p;
     struct wbcAuthUserInfo *info = NULL;
     struct wbcAuthErrorInfo *err = NULL;
@@ -250,11 +342,12 @@ static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
         *why = agw_ntlm_auth_reason(AGW_NTLM_AUTH_V1_REFUSED);
         return NTLM_V_REFUSED;
     }
-    ctx = wbcCtxCreate();
-    if (!ctx) {
+    t = wb_get(&tmp);
+    if (!t) {
         *why = "out of memory for a winbind context";
         return NTLM_V_ERROR;
     }
+    ctx = t->ctx;
     memset(&p, 0, sizeof p);
     p.account_name = a->user;
     p.domain_name = a->domain;
@@ -263,36 +356,39 @@ static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
         | WBC_MSV1_0_ALLOW_SERVER_TRUST_ACCOUNT;
     p.level = WBC_AUTH_USER_LEVEL_RESPONSE;
     memcpy(p.password.response.challenge, in->server_chal, 8);
+    /* libwbclient refuses a buffer with a zero length (WBC_ERR_INVALID_PARAM):
+     * an empty response (gss-ntlmssp sends no LM response) is NULL. */
     p.password.response.nt_length = (uint32_t)a->nt.len;
-    p.password.response.nt_data = apr_pmemdup(r->pool, a->nt.p ? a->nt.p
-                                              : (const unsigned char *)"",
-                                              a->nt.len + 1);
+    p.password.response.nt_data = a->nt.len
+        ? apr_pmemdup(r->pool, a->nt.p, a->nt.len) : NULL;
     p.password.response.lm_length = (uint32_t)a->lm.len;
-    p.password.response.lm_data = apr_pmemdup(r->pool, a->lm.p ? a->lm.p
-                                              : (const unsigned char *)"",
-                                              a->lm.len + 1);
+    p.password.response.lm_data = a->lm.len
+        ? apr_pmemdup(r->pool, a->lm.p, a->lm.len) : NULL;
     e = wbcCtxAuthenticateUserEx(ctx, &p, &info, &err);
     if (e == WBC_ERR_SUCCESS && info) {
         res = NTLM_V_OK;
         *user = apr_psprintf(r->pool, "%s\\%s", info->domain_name,
                              info->account_name);
-        /* A MIC announced by the client is checked with the session key
-         * winbind derived. */
-        if (resp->kind == AGW_NTLM_RESP_V2 && resp->av.has_flags
-            && (resp->av.flags & AGW_NTLM_AVF_MIC)) {
-            unsigned char kx[AGW_NTLM_KEY_LEN], ex[AGW_NTLM_KEY_LEN];
+        /* The ExportedSessionKey from the session key winbind derived:
+         * for the MIC the client announced, and for SPNEGO's. */
+        {
+            unsigned char kx[AGW_NTLM_KEY_LEN];
             if (agw_ntlm_kxkey(resp->kind, a->flags, info->user_session_key,
-                               in->server_chal, &a->lm, kx)
-                || agw_ntlm_exported_key(a->flags, kx, &a->session_key, ex)
-                || !agw_ntlm_mic_verify(ex, in->negotiate, in->negotiate_len,
-                                        in->challenge, in->challenge_len,
-                                        in->authenticate,
-                                        in->authenticate_len)) {
-                res = NTLM_V_REFUSED;
-                *why = agw_ntlm_auth_reason(AGW_NTLM_AUTH_BAD_MIC);
-            }
+                               in->server_chal, &a->lm, kx) == 0
+                && agw_ntlm_exported_key(a->flags, kx, &a->session_key,
+                                         out->exported) == 0)
+                out->has_key = 1;
             memset(kx, 0, sizeof kx);
-            memset(ex, 0, sizeof ex);
+        }
+        if (resp->kind == AGW_NTLM_RESP_V2 && resp->av.has_flags
+            && (resp->av.flags & AGW_NTLM_AVF_MIC)
+            && (!out->has_key
+                || !agw_ntlm_mic_verify(out->exported, in->negotiate,
+                                        in->negotiate_len, in->challenge,
+                                        in->challenge_len, in->authenticate,
+                                        in->authenticate_len))) {
+            res = NTLM_V_REFUSED;
+            *why = agw_ntlm_auth_reason(AGW_NTLM_AUTH_BAD_MIC);
         }
         if (res == NTLM_V_OK)
             winbind_groups(r, ctx, info);
@@ -316,21 +412,30 @@ static ntlm_vresult validate_winbind(request_rec *r, const ntlm_dir *d,
         wbcFreeMemory(info);
     if (err)
         wbcFreeMemory(err);
-    wbcCtxFree(ctx);
+    if (tmp)
+        wb_thread_free(t);
     return res;
 }
 
 ntlm_vresult ntlm_validate(request_rec *r, const ntlm_dir *d,
                            const ntlm_vin *in, const char **user,
-                           const char **why)
+                           ntlm_vout *out, const char **why)
 {
+    ntlm_vresult res;
+
+    memset(out, 0, sizeof *out);
     switch (d->validator) {
     case NTLM_VALIDATOR_FILE:
-        return validate_file(r, d, in, user, why);
+        res = validate_file(r, d, in, user, out, why);
+        break;
     case NTLM_VALIDATOR_WINBIND:
-        return validate_winbind(r, d, in, user, why);
+        res = validate_winbind(r, d, in, user, out, why);
+        break;
     default:
         *why = "no AuthGWNTLMValidator for this location";
-        return NTLM_V_ERROR;
+        res = NTLM_V_ERROR;
     }
+    if (res != NTLM_V_OK)
+        memset(out, 0, sizeof *out);
+    return res;
 }

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 rc=0
 # Directive tables: AP_INIT_*("AuthGWName", ...) or the SRV(Name, ...),
 # DIR(Name, ...) and MAIN(Name, ...) shorthands that prefix AuthGW.
-directives=$( (grep -rhoE 'AP_INIT_[A-Z0-9]+\("AuthGW[A-Za-z]+"' common mod_authgw_* \
+directives=$( (grep -rhoE 'AP_INIT_[A-Z0-9_]+\("AuthGW[A-Za-z]+"' common mod_authgw_* \
                  | grep -oE 'AuthGW[A-Za-z]+';
                grep -rhoE '^ *(SRV|DIR|MAIN)\([A-Za-z]+,' common mod_authgw_* \
                  | sed -E 's/^ *(SRV|DIR|MAIN)\(([A-Za-z]+),/AuthGW\2/') | sort -u)

@@ -852,6 +852,7 @@ class SambaAD(Service):
     DOMAIN = "GW"
     ADMIN_PASSWORD = "Passw0rd!Adm1n"
     PORTS = (88, 389, 636, 445, 464, 3268)
+    RPC_PORTS = (15100, 15199)
 
     def __init__(self, realm=REALM, domain=DOMAIN, admin_password=ADMIN_PASSWORD,
                  host_name="dc1", extra_hosts=("gw", "backend")):
@@ -928,12 +929,19 @@ class SambaAD(Service):
             "--targetdir=%s" % self.targetdir,
             "--host-name=%s" % self.host_name, "--host-ip=%s" % LOOPBACK,
             "--option=interfaces=lo", "--option=bind interfaces only=yes",
+            # SASL binds inside TLS without a SASL security layer on top, as
+            # Windows AD takes them (authgw-ldap's AuthGWLDAPBind gssapi);
+            # simple binds still need TLS.
+            "--option=ldap server require strong auth=allow_sasl_over_tls",
             # Private to this run instead of /run/samba and /var/lib/samba.
             # NOT "winbindd socket directory": see the module docstring.
             "--option=pid directory=%s" % run,
             "--option=ncalrpc dir=%s" % os.path.join(run, "ncalrpc"),
             "--option=ntp signd socket directory=%s" % os.path.join(run, "ntp_signd"),
             "--option=log file=%s" % os.path.join(logs, "log.%m"),
+            # RPC endpoints out of the kernel's ephemeral range (32768-60999),
+            # where the default (49152-) meets the tests' own client sockets.
+            "--option=rpc server dynamic port range=%d-%d" % self.RPC_PORTS,
         ]
         t0 = time.monotonic()
         with open(prov_log, "wb") as log:

@@ -355,8 +355,23 @@ def test_basic_refused_basic_receipt_asks_again(make_gw, published):
     r = requests.get(gw.url("/app/c"), auth=("carol", CAROL_GW), timeout=15)
     assert r.status_code == 401
     # the gateway's own challenge, not the published server's
-    assert r.headers.get("WWW-Authenticate") == 'Basic realm="Gateway"'
+    assert r.headers.get("WWW-Authenticate") == 'Basic realm="Gateway", charset="UTF-8"'
     assert "AGW50007" in gw.error_log()
+
+
+def test_basic_after_forms_basic_fallback(make_gw, published):
+    """AuthGWFormBasicFallback (python-requests is one of its clients): the
+    Basic credentials it checked are the ones delegated; a refusal is its
+    Basic challenge again."""
+    gw = make_gw(published.url("/basic"), location_extra="AuthGWDelegate basic",
+                 root_extra="AuthGWFormBasicFallback On")
+    view = backend_view(requests.get(gw.url("/app/f"), auth=("bob", USERS["bob"]),
+                                     timeout=15))
+    assert header(view, "X-Backend-User") == "bob"
+    assert header(view, "Cookie") is None
+    r = requests.get(gw.url("/app/f"), auth=("carol", CAROL_GW), timeout=15)
+    assert r.status_code == 401
+    assert r.headers.get("WWW-Authenticate") == 'Basic realm="Gateway", charset="UTF-8"'
 
 
 def test_basic_other_scheme_is_an_alert(make_gw, published):
@@ -513,3 +528,63 @@ def test_configtest_accepts(make_httpd, secret, gw_users, name, root, app):
     h = make_httpd(conf, modules=MODULES + ("ntlm", "radius"), start=False)
     rc, out = h.configtest()
     assert rc == 0, out
+
+
+# ---------------------------------------------------------------------------
+# sessions from before delegation
+# ---------------------------------------------------------------------------
+
+def _seal(secret_line, purpose, plaintext):
+    """The cookie sealing of common/agw_seal.c, from the secret file's line:
+    HKDF-SHA256 key id and key, AES-256-GCM over purpose NUL || header."""
+    import os
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    def hkdf(info, n):
+        return HKDF(hashes.SHA256(), n, b"authgw key derivation v1",
+                    info).derive(secret_line.encode())
+    hdr = b"\x01" + hkdf(b"id", 4)
+    nonce = os.urandom(12)
+    ct = AESGCM(hkdf(b"enc", 32)).encrypt(nonce, plaintext,
+                                          purpose.encode() + b"\0" + hdr)
+    return base64.urlsafe_b64encode(hdr + nonce + ct).rstrip(b"=").decode()
+
+
+def _record_v2(user, now):
+    import struct
+
+    def lv(b):
+        return struct.pack(">H", len(b)) + b
+    return (b"\x02" + struct.pack(">QQQI", now, now, now + 3600, 0)
+            + lv(user.encode()) + lv(b"form") + lv(b""))
+
+
+def test_session_from_before_delegation_still_opens(make_httpd, gw_users,
+                                                     published, redis_server):
+    """A cookie that carries the session id alone and a version-2 record (as
+    written before delegation existed, e.g. by another node of a farm) still
+    log the user on; basic delegation then has no password to send, says so,
+    and the server's refusal is an alert, not a logon loop."""
+    import os
+    import time
+    d = harness.new_dir("secret")
+    line = harness.secret_file(d + "/secret", 1)[0]
+    conf = gateway_conf(d + "/secret", gw_users, published.url("/basic"),
+                        location_extra="AuthGWDelegate basic",
+                        store="redis:127.0.0.1:%d" % redis_server.port)
+    gw = make_httpd(conf, modules=MODULES + ("socache_redis",), name="gateway")
+    # mod_socache_redis's key: its prefix, then our "S:" + id in hex
+    sid = os.urandom(32)
+    key = b"authgw:" + (b"S:" + sid).hex().encode()
+    redis_server.command("SET", key, _record_v2("alice", int(time.time())))
+    cookie = _seal(line, "authgw session cookie v1", sid)
+    gw.forbid_in_log(cookie)
+    r = requests.get(gw.url("/app/old"), headers={"Cookie": "AuthGWSession=" + cookie},
+                     allow_redirects=False, timeout=15)
+    assert r.status_code == 401, (r.status_code, r.headers.get("Location"))
+    assert "WWW-Authenticate" not in r.headers
+    log = gw.error_log()
+    assert re.search(r"AGW50004: AuthGWDelegate basic .* no password of user 'alice'", log), log[-1500:]
+    assert "AGW50001" in log and "AGW50006" not in log

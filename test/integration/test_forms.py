@@ -6,7 +6,6 @@ The numbers in the docstrings refer to the items of the forms contract
 rotation, bodies, reserved paths, header stripping, configtest, children).
 """
 
-import email.utils
 import http.client
 import os
 import re
@@ -17,9 +16,9 @@ import pytest
 import requests
 
 import harness
-from harness import (backend_view, cookie_header, get, get_logon_page,
-                     get_set_cookie, header, is_logon_redirect, logon,
-                     post_logon, set_cookies)
+from harness import (backend_view, get, get_logon_page, get_set_cookie,
+                     header, logon, post_logon, set_cookies)
+from webclient import cookie_expired
 
 ALICE = ("alice", "Al1ce-pass")
 BOB = ("bob", "B0b-pass")
@@ -58,23 +57,8 @@ def assert_no_session(resp):
     """No usable AuthGWSession cookie was issued (clearing one is fine)."""
     for c in set_cookies(resp):
         if c["name"] == "AuthGWSession":
-            assert c["value"] in ("", '""') or _expired(c), \
+            assert c["value"] in ("", '""') or cookie_expired(c), \
                 "a session cookie was issued: " + c["raw"]
-
-
-def _expired(c):
-    a = c["attrs"]
-    if "max-age" in a:
-        try:
-            return int(a["max-age"]) <= 0
-        except ValueError:
-            return False
-    if "expires" in a:
-        try:
-            return email.utils.parsedate_to_datetime(a["expires"]).timestamp() < time.time()
-        except (TypeError, ValueError):
-            return False
-    return False
 
 
 def assert_is_form(resp):
@@ -110,7 +94,7 @@ class Browser:
     def get(self, path, **kw):
         r = get(self.httpd.url(path), session=self.cookie, **kw)
         c = get_set_cookie(r, "AuthGWSession")
-        if c is not None and c["value"] and not _expired(c):
+        if c is not None and c["value"] and not cookie_expired(c):
             self.cookie = c["value"]
             self.httpd.forbid_in_log(c["value"])
         return r
@@ -419,7 +403,7 @@ def _bob_is_refused(httpd, backend, statuses):
     fields, pre = fresh_fields(httpd, BOB, return_to="/app/")
     r = post_logon(httpd.base_url, fields, pre_cookie=pre)
     c = get_set_cookie(r, "AuthGWSession")
-    if c and c["value"] and not _expired(c):
+    if c and c["value"] and not cookie_expired(c):
         httpd.forbid_in_log(c["value"])
         r = get(httpd.url("/app/"), session=c["value"])
     assert r.status_code in statuses, "bob got %d %s" % (r.status_code, r.headers)
@@ -463,7 +447,7 @@ def test_logoff_ends_session(make_gateway, backend, method):
     assert r.headers.get("Content-Type", "").startswith("text/html")
     c = get_set_cookie(r, "AuthGWSession")
     assert c is not None, "logoff does not clear the cookie"
-    assert _expired(c), "the clearing cookie does not expire: " + c["raw"]
+    assert cookie_expired(c), "the clearing cookie does not expire: " + c["raw"]
     assert c["attrs"].get("path") == "/", "must clear the cookie at its own path: " + c["raw"]
     # the old cookie is dead on the server
     r = get(httpd.url("/app/page"), session=cookie)

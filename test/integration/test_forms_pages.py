@@ -543,7 +543,7 @@ def test_shipped_password_form_fields():
 def test_shipped_expiry_warning_links():
     text = render_shipped("expiry-warning.html", message="Your password expires in 3 days.",
                           days="3", change_url="/.authgw/password?return=%2Fapp",
-                          **{"return": "/app"})
-    links = dict(re.findall(r'<a class="(\w+)" href="([^"]*)"', text))
+                          change_kind="", **{"return": "/app"})
+    links = dict(re.findall(r'<a class="(\w+) ?" href="([^"]*)"', text))
     assert links == {"change": "/.authgw/password?return=%2Fapp", "continue": "/app"}, text
     assert "Your password expires in 3 days." in text

@@ -10,6 +10,7 @@ Users and service accounts here start with "kb" (the AD is shared by every
 test file).
 """
 
+import base64
 import html
 import os
 import re
@@ -133,10 +134,11 @@ AuthGWSecretFile {secret}
 
 @pytest.fixture
 def gw(make_httpd, backend, secret, keytabs, krb5_env):
-    def factory(keytab="good", principal=SVC[2], extra="", start=True):
+    def factory(keytab="good", principal=SVC[2], extra="", start=True,
+                modules=MODULES):
         h = make_httpd(kb_conf(backend.port, secret, keytabs[keytab],
                                principal, extra),
-                       modules=MODULES, start=start)
+                       modules=modules, start=start)
         h.forbid_in_log(*SECRETS)
         return h
     return factory
@@ -356,9 +358,10 @@ def test_configtest_checks_keytab_and_principal(gw, keytabs):
 @pytest.fixture
 def chpw(gw):
     """chpw(user, password, new): posts the change page of a gateway with
-    AuthGWPasswordChange On; returns the response (chpw.httpd: the
-    gateway, chpw.agent: the browser)."""
-    h = gw(extra="AuthGWPasswordChange On")
+    AuthGWPasswordChange On and AuthGWDelegate basic; returns the response
+    (chpw.httpd: the gateway)."""
+    h = gw(extra="AuthGWPasswordChange On\n    AuthGWDelegate basic",
+           modules=MODULES + ("delegate",))
 
     def change(user, password, new, agent=None):
         agent = agent or Agent(h)
@@ -379,6 +382,10 @@ def test_password_change(chpw, ad):
     a = Agent(h)
     assert_logged_on(h, a, chpw("kbchg", PW["kbchg"], NEW["kbchg"], a),
                      user="kbchg")
+    # the session delegates the new password
+    view = backend_view(a.get("/"))
+    assert header(view, "Authorization") == "Basic " + base64.b64encode(
+        ("kbchg:" + NEW["kbchg"]).encode()).decode()
     assert basic(h, "kbchg", NEW["kbchg"]).status_code == 200
     assert basic(h, "kbchg", PW["kbchg"]).status_code == 401
     assert "AGW10071" in h.error_log() and "AGW20054" in h.error_log()

@@ -10,6 +10,7 @@ import hmac
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import struct
@@ -1024,3 +1025,354 @@ def test_integrated_kerberos_and_ntlm(make_httpd, backend, samba_ad, tmp_path):
     code, _, body = p.stdout.partition("\n")
     assert code == "200", p.stderr
     assert header(json.loads(body), "X-Remote-User") == "bob@GW.TEST"
+
+
+# ---------------------------------------------------------------------------
+# NTLM inside SPNEGO (RFC 4178).  The real client is MIT GSSAPI's SPNEGO with
+# the gss-ntlmssp mechanism (Debian gss-ntlmssp): curl --negotiate and
+# python3-gssapi, without a Kerberos ticket, the password from
+# NTLM_USER_FILE; so SPNEGO offers NTLMSSP.
+# ---------------------------------------------------------------------------
+
+def gss_ntlmssp_installed():
+    d = "/etc/gss/mech.d"
+    return os.path.isdir(d) and any(
+        "gssntlmssp" in open(os.path.join(d, f)).read()
+        for f in os.listdir(d))
+
+
+needs_gss_ntlmssp = pytest.mark.skipif(
+    not gss_ntlmssp_installed(), reason="gss-ntlmssp is not installed "
+    "(scripts/install-deps)")
+
+
+def ntlm_env(tmp_path, user, password, domain="GW", base=None):
+    """Environment for a gss-ntlmssp initiator: its user file, and no
+    Kerberos ticket unless base (a krb5_env) brings one."""
+    f = tmp_path / ("ntlm-users-" + user)
+    f.write_text("%s:%s:%s\n" % (domain, user, password))
+    env = dict(base or os.environ, NTLM_USER_FILE=str(f), NTLMUSER=user)
+    env.setdefault("KRB5CCNAME", "FILE:" + str(tmp_path / "no-ticket"))
+    return env
+
+
+# One SPNEGO logon with python3-gssapi over one connection; the client
+# completes its context with our last token, so it checks our mechListMIC.
+GSSAPI_CLIENT = r"""
+import base64, gssapi, http.client, json, sys
+host, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+spnego = gssapi.OID.from_int_seq("1.3.6.1.5.5.2")
+ctx = gssapi.SecurityContext(
+    name=gssapi.Name("HTTP@" + host, gssapi.NameType.hostbased_service),
+    mech=spnego, usage="initiate")
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+tok, sent = ctx.step(), []
+while True:
+    sent.append(base64.b64encode(tok).decode())
+    conn.request("GET", path, headers={"Host": "%s:%d" % (host, port),
+                 "Authorization": "Negotiate " + sent[-1]})
+    r = conn.getresponse()
+    body = r.read()
+    h = r.getheader("WWW-Authenticate") or ""
+    srv = base64.b64decode(h.split(" ", 1)[1]) if h.startswith("Negotiate ") else None
+    if r.status != 401 or srv is None:
+        break
+    tok = ctx.step(srv)
+final = srv is not None and r.status == 200
+if final:
+    ctx.step(srv)
+print(json.dumps({"status": r.status, "complete": ctx.complete, "legs": len(sent),
+                  "sent": sent, "final": h, "body": body.decode("latin-1")}))
+"""
+
+
+def gssapi_logon(host, port, env, path="/"):
+    p = subprocess.run(["/usr/bin/python3", "-c", GSSAPI_CLIENT, host,
+                        str(port), path], capture_output=True, text=True,
+                       env=env, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def der(tag, content):
+    n = len(content)
+    if n < 0x80:
+        ln = bytes([n])
+    else:
+        b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        ln = bytes([0x80 | len(b)]) + b
+    return bytes([tag]) + ln + content
+
+
+def der_read(b):
+    """(tag, contents, rest) of the element at the start of b."""
+    tag, n, i = b[0], b[1], 2
+    if n & 0x80:
+        k = n & 0x7F
+        n, i = int.from_bytes(b[2:2 + k], "big"), 2 + k
+    return tag, b[i:i + n], b[i + n:]
+
+
+OID_SPNEGO = bytes.fromhex("2b0601050502")
+OID_NTLMSSP = bytes.fromhex("2b06010401823702020a")
+OID_KRB5 = bytes.fromhex("2a864886f712010202")
+
+
+def neg_init(mechs, token=None, extra=b""):
+    seq = der(0xA0, der(0x30, b"".join(der(6, m) for m in mechs)))
+    if token is not None:
+        seq += der(0xA2, der(4, token))
+    seq += extra
+    return der(0x60, der(6, OID_SPNEGO) + der(0xA0, der(0x30, seq)))
+
+
+def neg_resp(token=None, mic=None):
+    seq = b""
+    if token is not None:
+        seq += der(0xA2, der(4, token))
+    if mic is not None:
+        seq += der(0xA3, der(4, mic))
+    return der(0xA1, der(0x30, seq))
+
+
+def parse_resp(tok):
+    """The fields of a NegTokenResp: {0: negState, 1: mech, 2: token, 3: mic}."""
+    tag, c, rest = der_read(tok)
+    assert tag == 0xA1 and not rest
+    tag, seq, rest = der_read(c)
+    assert tag == 0x30 and not rest
+    out = {}
+    while seq:
+        tag, f, seq = der_read(seq)
+        _, v, _ = der_read(f)
+        out[tag & 0x1F] = v[0] if tag == 0xA0 else v
+    return out
+
+
+def negotiate_tokens(r):
+    return [base64.b64decode(v.split(" ", 1)[1]) for k, v in r.getheaders()
+            if k.lower() == "www-authenticate" and v.startswith("Negotiate ")]
+
+
+@needs_gss_ntlmssp
+def test_spnego_ntlm_curl(gw, tmp_path):
+    """curl --negotiate with no ticket: NTLMSSP inside SPNEGO, two legs on
+    one connection, the final NegTokenResp (accept-completed + our
+    mechListMIC, since the client sent one) on the 200."""
+    h = gw(auth_type="Negotiate")
+    env = ntlm_env(tmp_path, "alice", USERS["alice"])
+    code, body, conns, err = curl("--negotiate", "-u", ":", h.url("/"),
+                                  env=env)
+    assert code == 200, err + h.error_log()[-2000:]
+    assert header(json.loads(body), "X-Remote-User") == "alice"
+    assert header(json.loads(body), "Authorization") is None
+    assert conns == 1, err
+    final = [l.split(" ", 3)[3] for l in err.splitlines()
+             if l.startswith("< WWW-Authenticate: Negotiate ")][-1]
+    f = parse_resp(base64.b64decode(final))
+    assert f[0] == 0 and len(f[3]) == 16 and 2 not in f, f
+    assert "NTLM logon of 'alice' (NTLMv2, in SPNEGO)" in h.error_log()
+    # wrong password: a fresh challenge, and the log says why
+    env = ntlm_env(tmp_path, "alice", "wrong-password")
+    code, _, _, err = curl("--negotiate", "-u", ":", h.url("/"), env=env)
+    assert code == 401, err
+    assert re.search(r"AGW30014.*failed NTLM logon: user 'GW\\\\?alice'.*"
+                     r"wrong-password", h.error_log())
+
+
+@needs_gss_ntlmssp
+def test_spnego_ntlm_python_gssapi_checks_our_mic(gw, tmp_path):
+    """python3-gssapi completes its SPNEGO context with our final token:
+    MIT's SPNEGO verifies our mechListMIC (it fails the step otherwise)."""
+    h = gw(auth_type="Integrated")
+    v = gssapi_logon("127.0.0.1", h.port, ntlm_env(tmp_path, "bob",
+                                                     USERS["bob"]))
+    assert v["status"] == 200 and v["complete"] and v["legs"] == 2, v
+    assert header(json.loads(v["body"]), "X-Remote-User") == "bob"
+    # the client's two tokens as it sent them: NegTokenInit preferring
+    # NTLMSSP with the NEGOTIATE, then a NegTokenResp with the MIC
+    first, second = (base64.b64decode(t) for t in v["sent"])
+    assert first[0] == 0x60 and OID_NTLMSSP in first[:40]
+    assert len(parse_resp(second)[3]) == 16
+
+
+@needs_gss_ntlmssp
+def test_spnego_ntlm_winbind(gw, samba_ad, tmp_path):
+    """Against the Samba AD DC through winbind: the mechListMIC uses the
+    session key winbind returns."""
+    h = gw(validator="winbind", auth_type="Negotiate")
+    v = gssapi_logon("127.0.0.1", h.port,
+                     ntlm_env(tmp_path, "alice", AD_USERS["alice"]))
+    assert v["status"] == 200 and v["complete"], (v, h.error_log()[-2000:])
+    assert header(json.loads(v["body"]), "X-Remote-User").lower() == "gw\\alice"
+    env = ntlm_env(tmp_path, "alice", "Wr0ng!pass")
+    code, _, _, err = curl("--negotiate", "-u", ":", h.url("/"), env=env)
+    assert code == 401, err
+
+
+@needs_gss_ntlmssp
+def test_spnego_ntlm_selected_after_kerberos(gw, samba_ad, tmp_path):
+    """A client with a Kerberos ticket and NTLM credentials offers
+    {Kerberos, NTLMSSP} with a Kerberos token; a location without
+    AuthGWKeytab selects NTLMSSP (request-mic), and the mechListMIC is then
+    required and exchanged both ways (RFC 4178 §5)."""
+    h = gw(auth_type="Integrated")
+    cc = str(tmp_path / "cc")
+    samba_ad.kinit("alice", AD_USERS["alice"], cc)
+    env = ntlm_env(tmp_path, "alice", USERS["alice"],
+                   base=samba_ad.krb5_env(KRB5CCNAME="FILE:" + cc))
+    v = gssapi_logon("gw.gw.test", h.port, env)
+    assert v["status"] == 200 and v["complete"] and v["legs"] == 3, \
+        (v, h.error_log()[-2000:])
+    assert header(json.loads(v["body"]), "X-Remote-User") == "alice"
+    first = base64.b64decode(v["sent"][0])
+    assert first.index(OID_KRB5) < first.index(OID_NTLMSSP)
+    assert "AGW30051" in h.error_log()
+    # the same offer from our own client, which sends no MIC: refused
+    c = Client(h.port, scheme="Negotiate")
+    r = c.get(neg_init([OID_KRB5, OID_NTLMSSP], b"not-a-kerberos-token"))
+    assert r.status == 401
+    f = parse_resp(negotiate_tokens(r)[0])
+    assert f == {0: 3, 1: OID_NTLMSSP}, f        # request-mic, no token
+    r = c.get(neg_resp(type1()))
+    f = parse_resp(negotiate_tokens(r)[0])
+    assert f[0] == 1 and 1 not in f and f[2][:8] == b"NTLMSSP\0"
+    _, chal, ti, _ = parse_type2(f[2])
+    r = c.get(neg_resp(type3(chal, ti, "alice", "GW", USERS["alice"])))
+    assert r.status == 401 and negotiate_tokens(r) == []
+    assert "no mechListMIC, which RFC 4178 requires" in h.error_log()
+
+
+def spnego_legs(c, user, password, mic=None):
+    """NEGOTIATE in a NegTokenInit, AUTHENTICATE (with mic) in a
+    NegTokenResp, from our own client; returns the last response."""
+    r = c.get(neg_init([OID_NTLMSSP], type1()))
+    assert r.status == 401, r.status
+    f = parse_resp(negotiate_tokens(r)[0])
+    assert f[0] == 1 and f[1] == OID_NTLMSSP
+    _, chal, ti, _ = parse_type2(f[2])
+    return c.get(neg_resp(type3(chal, ti, user, "", password), mic))
+
+
+def test_spnego_ntlm_own_client(gw):
+    """Our own client (no gss-ntlmssp needed): without a MIC from the client
+    and NTLMSSP first, no MIC either way; a wrong MIC is refused."""
+    h = gw(auth_type="Negotiate")
+    c = Client(h.port, scheme="Negotiate")
+    r = spnego_legs(c, "alice", USERS["alice"])
+    assert header(view(r), "X-Remote-User") == "alice"
+    assert parse_resp(negotiate_tokens(r)[0]) == {0: 0}
+    assert header(view(c.get()), "X-Remote-User") == "alice"  # connection-bound
+    c = Client(h.port, scheme="Negotiate")
+    r = spnego_legs(c, "alice", USERS["alice"], mic=b"\1" + b"\0" * 15)
+    assert r.status == 401 and negotiate_tokens(r) == []
+    assert "wrong mechListMIC" in h.error_log()
+    assert c.get().status == 401
+
+
+SPNEGO_MALFORMED = [
+    # (what, token, status, log)
+    ("truncated", neg_init([OID_NTLMSSP], type1())[:30], 400,
+     "AGW30046.*truncated"),
+    ("outer length too long", b"\x60\x84\x00\x00\x10\x00" + neg_init(
+        [OID_NTLMSSP], type1())[2:], 400, "AGW30046.*(truncated|not-der)"),
+    ("inner length wrong", neg_init([OID_NTLMSSP], type1()).replace(
+        b"\xa2\x22\x04\x20", b"\xa2\x22\x04\x21"), 400, "AGW30046"),
+    ("indefinite length (BER)", b"\x60\x80" + neg_init(
+        [OID_NTLMSSP], type1())[2:] + b"\0\0", 400, "AGW30046.*not-der"),
+    ("unknown field", neg_init([OID_NTLMSSP], type1(), der(0xA4, der(4, b"x"))),
+     400, "AGW30046.*unexpected-field"),
+    ("unknown mechanism only", neg_init([bytes.fromhex("2a0304")],
+                                        b"whatever"), 401, "AGW30055"),
+    ("SPNEGO in SPNEGO", neg_init([OID_SPNEGO], neg_init([OID_NTLMSSP],
+                                                         type1())), 400,
+     "AGW30046.*SPNEGO offered inside SPNEGO"),
+    ("nested too deep", neg_init([OID_NTLMSSP], neg_init(
+        [OID_NTLMSSP], neg_init([OID_NTLMSSP], type1()))), 400,
+     "AGW30046.*mechToken for NTLMSSP is not an NTLMSSP message"),
+    ("AUTHENTICATE in a NegTokenInit", neg_init(
+        [OID_NTLMSSP], b"NTLMSSP\0\3\0\0\0" + b"\0" * 60), 400, "AGW30047"),
+    ("later leg, nothing pending", neg_resp(type1()), 401, "AGW30048"),
+    ("later leg, not NTLMSSP", neg_resp(b"abc"), 400,
+     "AGW30046.*only NTLMSSP takes several legs"),
+    ("garbage", b"\x30\x03\x02\x01\x05", 400,
+     "AGW30046.*neither NTLMSSP nor a GSS-API token"),
+]
+
+
+@pytest.mark.parametrize("what,token,status,log", SPNEGO_MALFORMED,
+                         ids=[m[0] for m in SPNEGO_MALFORMED])
+def test_spnego_malformed(gw, what, token, status, log):
+    h = gw(auth_type="Negotiate")
+    c = Client(h.port, scheme="Negotiate")
+    r = c.get(token)
+    assert r.status == status, (what, r.status)
+    if status == 401:
+        assert challenges(r) == ["Negotiate"]
+    assert re.search(log, h.error_log()), h.error_log()[-1500:]
+    # the child lives on and serves a good logon
+    assert view(spnego_legs(Client(h.port, scheme="Negotiate"), "alice",
+                            USERS["alice"]))
+
+
+def test_spnego_wrong_leg_order(gw):
+    """A NEGOTIATE where the AUTHENTICATE is due: 400, and the connection
+    starts over."""
+    h = gw(auth_type="Negotiate")
+    c = Client(h.port, scheme="Negotiate")
+    assert c.get(neg_init([OID_NTLMSSP], type1())).status == 401
+    assert c.get(neg_resp(type1())).status == 400
+    assert "AGW30050" in h.error_log()
+    assert c.get(neg_resp(type1())).status == 401      # nothing pending now
+
+
+@needs_gss_ntlmssp
+def test_h2_spnego_ntlm_needs_http11(h2_gw, tmp_path):
+    """NTLMSSP inside SPNEGO authenticates the connection like raw NTLM:
+    over HTTP/2 the stream is reset with HTTP_1_1_REQUIRED and curl's
+    retry over HTTP/1.1 logs on."""
+    h = h2_gw(auth_type="Negotiate")
+    code, body, conns, err = curl("--http2-prior-knowledge", "--negotiate",
+                                  "-u", ":", h.url("/"),
+                                  env=ntlm_env(tmp_path, "bob", USERS["bob"]))
+    assert code == 200 and "HTTP_1_1_REQUIRED" in err, err
+    assert header(json.loads(body), "X-Remote-User") == "bob"
+    assert "AGW30033" in h.error_log()
+
+
+def test_negotiate_new_key_version_without_restart(make_httpd, backend,
+                                                    samba_ad, tmp_path):
+    """Acceptor credentials are kept per child; the keytab is still read at
+    each logon, so a new key version (password change of the service
+    account, keytab exported again) works without a restart."""
+    samba_ad.add_user("ntlmkvno", "Kvno-Svc!pass-1")
+    samba_ad.add_spn("HTTP/backend.gw.test", "ntlmkvno")
+    kt = os.path.join(harness.new_dir("keytab"), "kvno.keytab")
+    samba_ad.export_keytab(kt, "HTTP/backend.gw.test@GW.TEST")
+    h = make_httpd(ntlm_conf(backend.port, "winbind", "Negotiate",
+                             "AuthGWKeytab %s" % kt), modules=MODULES)
+    url = "http://backend.gw.test:%d/" % h.port
+
+    def logon(n):
+        cc = str(tmp_path / ("cc%d" % n))
+        samba_ad.kinit("bob", AD_USERS["bob"], cc)
+        return curl("--negotiate", "-u", ":", url,
+                    env=samba_ad.krb5_env(KRB5CCNAME="FILE:" + cc))
+
+    for n in range(2):      # both children, most likely, keep credentials
+        code, body, _, err = logon(n)
+        assert code == 200, err + h.error_log()[-2000:]
+    def kvnos():
+        out = subprocess.run(["klist", "-k", kt], capture_output=True,
+                             text=True, check=True).stdout
+        return {l.split()[0] for l in out.splitlines()[3:] if l.strip()}
+
+    before = kvnos()
+    samba_ad.samba_tool("user", "setpassword", "ntlmkvno",
+                        "--newpassword=Kvno-Svc!pass-2")
+    samba_ad.export_keytab(kt, "HTTP/backend.gw.test@GW.TEST")
+    assert kvnos() and kvnos() != before        # the old keys are gone
+    for n in range(2, 5):
+        code, body, _, err = logon(n)
+        assert code == 200, err + h.error_log()[-2000:]
+        assert header(json.loads(body), "X-Remote-User") == "bob@GW.TEST"

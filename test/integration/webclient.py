@@ -70,7 +70,7 @@ class Agent:
         finally:
             s.close()
         for c in set_cookies(r):
-            if not c["value"] or c["value"] == '""' or _expired(c):
+            if not c["value"] or c["value"] == '""' or cookie_expired(c):
                 self.cookies.pop(c["name"], None)
             else:
                 self.cookies[c["name"]] = (c["value"], c["attrs"].get("path", "/"))
@@ -112,7 +112,8 @@ class Agent:
         return self.request("POST", "/.authgw/challenge", fields=body)
 
 
-def _expired(c):
+def cookie_expired(c):
+    """A Set-Cookie (harness.set_cookies) that deletes the cookie."""
     a = c["attrs"]
     if "max-age" in a:
         try:
@@ -153,7 +154,7 @@ def assert_logged_on(httpd, agent, resp, return_to="/", user=None):
 def assert_no_session(resp):
     for c in set_cookies(resp):
         if c["name"] == "AuthGWSession":
-            assert c["value"] in ("", '""') or _expired(c), \
+            assert c["value"] in ("", '""') or cookie_expired(c), \
                 "a session cookie was issued: " + c["raw"]
 
 

@@ -26,6 +26,7 @@ int main(void)
     sr = srunner_create(suite_b64());
     srunner_add_suite(sr, suite_basic());
     srunner_add_suite(sr, suite_bytes());
+    srunner_add_suite(sr, suite_challenge());
     srunner_add_suite(sr, suite_cookie());
     srunner_add_suite(sr, suite_domain());
     srunner_add_suite(sr, suite_form());
@@ -33,11 +34,13 @@ int main(void)
     srunner_add_suite(sr, suite_lang());
     srunner_add_suite(sr, suite_kcd());
     srunner_add_suite(sr, suite_kerb());
+    srunner_add_suite(sr, suite_ldap());
     srunner_add_suite(sr, suite_ntlm());
     srunner_add_suite(sr, suite_radius());
     srunner_add_suite(sr, suite_record());
     srunner_add_suite(sr, suite_seal());
     srunner_add_suite(sr, suite_session());
+    srunner_add_suite(sr, suite_spnego());
     srunner_add_suite(sr, suite_url());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

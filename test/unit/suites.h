@@ -12,6 +12,7 @@ void pool_teardown(void);
 Suite *suite_b64(void);
 Suite *suite_basic(void);
 Suite *suite_bytes(void);
+Suite *suite_challenge(void);
 Suite *suite_cookie(void);
 Suite *suite_domain(void);
 Suite *suite_form(void);
@@ -19,11 +20,13 @@ Suite *suite_html(void);
 Suite *suite_lang(void);
 Suite *suite_kcd(void);
 Suite *suite_kerb(void);
+Suite *suite_ldap(void);
 Suite *suite_ntlm(void);
 Suite *suite_radius(void);
 Suite *suite_record(void);
 Suite *suite_seal(void);
 Suite *suite_session(void);
+Suite *suite_spnego(void);
 Suite *suite_url(void);
 
 #endif

@@ -105,6 +105,29 @@ START_TEST(length_limit)
 }
 END_TEST
 
+START_TEST(encode_round_trip)
+{
+    const char *u, *pw, *why, *h = agw_basic_encode(tp, "CORP\\alice", "p:w d");
+    ck_assert_str_eq(h, basic_of("CORP\\alice:p:w d", 16));
+    ck_assert_int_eq(parse(h, &u, &pw, &why), AGW_BASIC_OK);
+    ck_assert_str_eq(u, "CORP\\alice");
+    ck_assert_str_eq(pw, "p:w d");
+    /* names Basic cannot carry */
+    ck_assert_ptr_null(agw_basic_encode(tp, "a:b", "x"));
+    ck_assert_ptr_null(agw_basic_encode(tp, "a\r\nX-Evil: 1", "x"));
+    ck_assert_ptr_null(agw_basic_encode(tp, "", "x"));
+}
+END_TEST
+
+START_TEST(challenge_quotes_the_realm)
+{
+    ck_assert_str_eq(agw_basic_challenge(tp, "Example \"Corp\" \\ IT"),
+                     "Basic realm=\"Example \\\"Corp\\\" \\\\ IT\", charset=\"UTF-8\"");
+    ck_assert_str_eq(agw_basic_challenge(tp, NULL),
+                     "Basic realm=\"authgw\", charset=\"UTF-8\"");
+}
+END_TEST
+
 Suite *suite_basic(void)
 {
     Suite *s = suite_create("basic");
@@ -114,6 +137,8 @@ Suite *suite_basic(void)
     tcase_add_test(t, other_schemes);
     tcase_add_test(t, malformed_credentials);
     tcase_add_test(t, length_limit);
+    tcase_add_test(t, encode_round_trip);
+    tcase_add_test(t, challenge_quotes_the_realm);
     suite_add_tcase(s, t);
     return s;
 }
