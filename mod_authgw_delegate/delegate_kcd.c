@@ -14,7 +14,7 @@
  *    asked for inside gss_init_sec_context; a copy is kept with the user's
  *    credentials, and later requests make their token from it with a fresh
  *    authenticator and no exchange with the KDC at all (ticket_token).
- * The Kerberos token is wrapped in SPNEGO here (agw_spnego_krb5_init):
+ * The Kerberos token is wrapped in SPNEGO here (agw_kcd_spnego):
  * MIT's SPNEGO cannot use impersonated credentials.  See docs/delegation.md
  * ("Kerberos constrained delegation"). */
 #include "delegate.h"
@@ -320,7 +320,7 @@ static int negotiate_value(kcd_req *k, const void *tok, size_t n,
 {
     request_rec *r = k->r;
     size_t m = 0;
-    unsigned char *spnego = agw_spnego_krb5_init(r->pool, tok, n, &m);
+    unsigned char *spnego = agw_kcd_spnego(r->pool, tok, n, &m);
     char *b64;
 
     if (!spnego) {

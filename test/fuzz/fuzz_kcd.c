@@ -8,9 +8,10 @@
  *      through RewriteRule [P]): agw_url_host's host must be non-empty, in
  *      lower case, made of name characters (and ':' for IPv6), and occur
  *      in the URL without regard to case.
- *   2  a Kerberos AP-REQ: agw_gss_krb5_init_token, and agw_spnego_krb5_init
+ *   2  a Kerberos AP-REQ: agw_gss_krb5_init_token, and agw_kcd_spnego
  *      around that, must each end their output with their input and state
- *      an outer length that reaches exactly to the end. */
+ *      an outer length that reaches exactly to the end; the SPNEGO reader
+ *      must give back exactly the Kerberos token. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +20,7 @@
 #include <apr_pools.h>
 
 #include "agw_kcd.h"
+#include "agw_spnego.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
@@ -98,11 +100,17 @@ static void tokens(const unsigned char *p, size_t n)
 {
     /* a copy of exactly n bytes, so ASan sees any overread */
     unsigned char *ap_req = malloc(n ? n : 1);
-    const unsigned char *gss;
+    const unsigned char *gss, *spnego;
     size_t len = 0, len2 = 0;
+    agw_spnego_token back;
     memcpy(ap_req, p, n);
     gss = wrapped(agw_gss_krb5_init_token, ap_req, n, &len);
-    wrapped(agw_spnego_krb5_init, gss, len, &len2);
+    spnego = wrapped(agw_kcd_spnego, gss, len, &len2);
+    if (agw_spnego_decode(spnego, len2, &back) != AGW_SPNEGO_OK
+        || back.n_mechs != 1 || !agw_spnego_is_kerberos(&back.mechs[0])
+        || !back.has_token || back.token.len != len
+        || memcmp(back.token.p, gss, len))
+        abort();
     free(ap_req);
 }
 

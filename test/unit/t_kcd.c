@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "agw_kcd.h"
+#include "agw_spnego.h"
 #include "suites.h"
 
 /* --- AuthGWDelegateSPN ----------------------------------------------------- */
@@ -96,7 +97,7 @@ START_TEST(spnego_short)
         0xa2, 0x05, 0x04, 0x03, 1, 2, 3
     };
     size_t n = 0;
-    unsigned char *out = agw_spnego_krb5_init(tp, tok, sizeof tok, &n);
+    unsigned char *out = agw_kcd_spnego(tp, tok, sizeof tok, &n);
     ck_assert_ptr_nonnull(out);
     ck_assert_uint_eq(n, sizeof want);
     ck_assert_int_eq(memcmp(out, want, n), 0);
@@ -145,10 +146,20 @@ START_TEST(spnego_lengths)
         size_t n = 0;
         unsigned char *out;
         memset(tok, 0xab, sizes[i]);
-        out = agw_spnego_krb5_init(tp, tok, sizes[i], &n);
+        out = agw_kcd_spnego(tp, tok, sizes[i], &n);
         ck_assert_ptr_nonnull(out);
         check_nesting(out, n, sizes[i]);
         ck_assert_int_eq(memcmp(out + n - sizes[i], tok, sizes[i]), 0);
+        /* and the gateway's own SPNEGO reader takes it back */
+        {
+            agw_spnego_token back;
+            ck_assert_int_eq(agw_spnego_decode(out, n, &back), AGW_SPNEGO_OK);
+            ck_assert_int_eq(back.kind, AGW_SPNEGO_INIT);
+            ck_assert_uint_eq(back.n_mechs, 1);
+            ck_assert(agw_spnego_oid_eq(&back.mechs[0], &agw_oid_krb5));
+            ck_assert(back.has_token && back.token.len == sizes[i]);
+            ck_assert(!back.has_mic && !back.has_req_flags);
+        }
     }
 }
 END_TEST
@@ -156,8 +167,8 @@ END_TEST
 START_TEST(spnego_too_big)
 {
     size_t n = 0;
-    ck_assert_ptr_null(agw_spnego_krb5_init(tp, (const unsigned char *)"",
-                                            AGW_SPNEGO_MAX_TOKEN + 1, &n));
+    ck_assert_ptr_null(agw_kcd_spnego(tp, (const unsigned char *)"",
+                                            AGW_KCD_MAX_TOKEN + 1, &n));
 }
 END_TEST
 
@@ -184,7 +195,7 @@ START_TEST(krb5_token)
     ck_assert_uint_eq(out[1], 0x82);
     ck_assert_uint_eq(((size_t)out[2] << 8) | out[3], 13 + 1500);
     ck_assert_ptr_null(agw_gss_krb5_init_token(tp, big,
-                                               AGW_SPNEGO_MAX_TOKEN + 1, &m));
+                                               AGW_KCD_MAX_TOKEN + 1, &m));
 }
 END_TEST
 
