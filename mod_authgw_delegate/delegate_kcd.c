@@ -54,6 +54,7 @@ typedef struct {
     const char *id;         /* the gateway identity: keytab, principal */
     const char *user;       /* the user's principal */
     const char *spn;        /* the published server's, with a realm */
+    const char *gateway;    /* the principal the gateway asks as */
 } kcd_req;
 
 typedef enum { STEP_GATEWAY, STEP_SELF, STEP_PROXY } kcd_step;
@@ -143,19 +144,21 @@ static void kdc_failed(kcd_req *k, kcd_step step, OM_uint32 maj,
     const char *who = agw_log_item(r->pool, r->user);
     const char *why = gss_reason(r->pool, maj, min);
 
+    if (!k->gateway)  /* credentials from the cache: the identity is known */
+        k->gateway = kcd_identity_get(k->id).principal;
     deleg_core.stat(AGW_M_DELEGATE, AGW_C_ERRORS, 1);
     if (step == STEP_PROXY)
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(50045)
-                 "AuthGWDelegate kcd: no ticket of user '%s' (%s) for %s"
-                 " (S4U2Proxy): %s%s; the client gets %d", who, k->user,
-                 k->spn, why, hint(step, min), status);
+                 "AuthGWDelegate kcd for user '%s' (%s) to %s: no ticket"
+                 " (S4U2Proxy by %s): %s%s; the client gets %d", who, k->user,
+                 k->spn, k->gateway, why, hint(step, min), status);
     else
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(50044)
-                 "AuthGWDelegate kcd: %s of user '%s' (%s) for %s failed:"
-                 " %s%s; the client gets %d",
-                 step == STEP_SELF ? "protocol transition (S4U2Self)"
-                                   : "the gateway's own TGT (from the keytab)",
-                 who, k->user, k->spn, why, hint(step, min), status);
+                 "AuthGWDelegate kcd for user '%s' (%s) to %s: %s %s failed:"
+                 " %s%s; the client gets %d", who, k->user, k->spn,
+                 step == STEP_SELF ? "protocol transition (S4U2Self) by"
+                                   : "the TGT from the keytab of",
+                 k->gateway, why, hint(step, min), status);
 }
 
 /* --- the gateway's principal ---------------------------------------------- */
@@ -267,6 +270,7 @@ static int fresh(kcd_req *k, const kcd_identity *ident, const char *key,
     el[1].value = ident->ccache;
     store.count = 2;
     store.elements = el;
+    k->gateway = ident->principal;
     gw = import(ident->principal, &maj, &min);
     if (gw != GSS_C_NO_NAME)
         maj = gss_acquire_cred_from(&min, gw, GSS_C_INDEFINITE, &krb5_only,

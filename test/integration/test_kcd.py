@@ -336,9 +336,9 @@ def test_user_unknown_to_the_kdc(gateway):
     h.expect_errors(r"AGW50044")
     r = get(h.url("/app/"), headers={"Authorization": basic("kcghost", FILE_USERS["kcghost"])})
     assert r.status_code == 502
-    assert re.search(r"AGW50044: .*protocol transition \(S4U2Self\) of user 'kcghost'"
-                     r" \(kcghost@GW.TEST\) for HTTP/kcweb.gw.test@GW.TEST failed:"
-                     r" .*not found", h.error_log())
+    assert re.search(r"AGW50044: AuthGWDelegate kcd for user 'kcghost' \(kcghost@GW.TEST\)"
+                     r" to HTTP/kcweb.gw.test@GW.TEST: protocol transition \(S4U2Self\)"
+                     r" by kcgw@GW.TEST failed: .*not found", h.error_log())
 
 
 def test_user_of_another_realm_is_not_delegated(gateway):
