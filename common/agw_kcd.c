@@ -7,6 +7,7 @@
 
 #include "agw_bytes.h"
 #include "agw_domain.h"
+#include "agw_spnego.h"
 
 #define SERVICE_MAX 64
 #define HOST_MAX 253
@@ -122,28 +123,15 @@ const char *agw_url_host(apr_pool_t *p, const char *url)
     return out;
 }
 
-/* --- SPNEGO ---------------------------------------------------------------
+/* --- tokens -----------------------------------------------------------------
  *
  *   60 L                          [APPLICATION 0], RFC 2743 3.1 framing
- *      06 06 2b 06 01 05 05 02    OID 1.3.6.1.5.5.2 (SPNEGO)
- *      a0 L                       [0] NegTokenInit
- *         30 L                    SEQUENCE
- *            a0 0d                [0] mechTypes
- *               30 0b             SEQUENCE OF MechType
- *                  06 09 2a 86 48 86 f7 12 01 02 02   1.2.840.113554.1.2.2
- *            a2 L                 [2] mechToken
- *               04 L token        OCTET STRING
+ *      06 09 2a 86 48 86 f7 12 01 02 02   OID 1.2.840.113554.1.2.2
+ *      01 00                      TOK_ID: KRB_AP_REQ
+ *      AP-REQ
  *
  * Lengths in DER's definite form: below 128 one byte, else 0x8n and n
  * big-endian bytes. */
-
-static const unsigned char spnego_oid[] = {
-    0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02
-};
-static const unsigned char mech_types[] = {
-    0xa0, 0x0d, 0x30, 0x0b,
-    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02
-};
 
 static size_t len_len(size_t n)
 {
@@ -155,50 +143,67 @@ static size_t len_len(size_t n)
     return k;
 }
 
-static size_t tlv_size(size_t n)
+unsigned char *agw_gss_krb5_init_token(apr_pool_t *p,
+                                       const unsigned char *ap_req, size_t n,
+                                       size_t *outlen)
 {
-    return 1 + len_len(n) + n;
-}
-
-static void put_head(agw_wbuf *w, unsigned char tag, size_t n)
-{
-    size_t k = len_len(n) - 1, i;
-    agw_w_u8(w, tag);
-    if (!k) {
-        agw_w_u8(w, (uint8_t)n);
-        return;
-    }
-    agw_w_u8(w, (uint8_t)(0x80 | k));
-    for (i = k; i > 0; i--)
-        agw_w_u8(w, (uint8_t)(n >> (8 * (i - 1))));
-}
-
-unsigned char *agw_spnego_krb5_init(apr_pool_t *p, const unsigned char *tok,
-                                    size_t n, size_t *outlen)
-{
-    size_t octets, field, seq, init, all;
+    static const unsigned char tok_id[] = { 0x01, 0x00 };
+    size_t inner, k, all, i;
     unsigned char *buf;
     agw_wbuf w;
 
-    if (n > AGW_SPNEGO_MAX_TOKEN)
+    if (n > AGW_KCD_MAX_TOKEN)
         return NULL;
-    octets = tlv_size(n);
-    field = tlv_size(octets);
-    seq = tlv_size(sizeof mech_types + field);
-    init = tlv_size(seq);
-    all = tlv_size(sizeof spnego_oid + init);
+    inner = 2 + agw_oid_krb5.len + sizeof tok_id + n;
+    k = len_len(inner);
+    all = 1 + k + inner;
     buf = apr_palloc(p, all);
     agw_w_init(&w, buf, all);
-    put_head(&w, 0x60, sizeof spnego_oid + init);
-    agw_w_bytes(&w, spnego_oid, sizeof spnego_oid);
-    put_head(&w, 0xa0, seq);
-    put_head(&w, 0x30, sizeof mech_types + field);
-    agw_w_bytes(&w, mech_types, sizeof mech_types);
-    put_head(&w, 0xa2, octets);
-    put_head(&w, 0x04, n);
-    agw_w_bytes(&w, tok, n);
+    agw_w_u8(&w, 0x60);
+    if (k > 1)
+        agw_w_u8(&w, (uint8_t)(0x80 | (k - 1)));
+    for (i = k > 1 ? k - 1 : 1; i > 0; i--)
+        agw_w_u8(&w, (uint8_t)(inner >> (8 * (i - 1))));
+    agw_w_u8(&w, 0x06);
+    agw_w_u8(&w, (uint8_t)agw_oid_krb5.len);
+    agw_w_bytes(&w, agw_oid_krb5.p, agw_oid_krb5.len);
+    agw_w_bytes(&w, tok_id, sizeof tok_id);
+    agw_w_bytes(&w, ap_req, n);
     if (w.err || w.len != all)
         return NULL;
     *outlen = all;
     return buf;
+}
+
+void agw_gss_krb5_checksum(unsigned char out[AGW_GSS_CKSUM_LEN],
+                           unsigned int flags)
+{
+    static const unsigned char no_bindings[16];
+    agw_wbuf w;
+    agw_w_init(&w, out, AGW_GSS_CKSUM_LEN);
+    agw_w_le32(&w, sizeof no_bindings);
+    agw_w_bytes(&w, no_bindings, sizeof no_bindings);
+    agw_w_le32(&w, flags);
+}
+
+unsigned char *agw_kcd_spnego(apr_pool_t *p, const unsigned char *tok,
+                              size_t n, size_t *outlen)
+{
+    /* the fields around the token take fewer than 64 bytes */
+    size_t cap = n + 64;
+    unsigned char *buf;
+    agw_spnego_token t;
+
+    if (n > AGW_KCD_MAX_TOKEN)
+        return NULL;
+    memset(&t, 0, sizeof t);
+    t.kind = AGW_SPNEGO_INIT;
+    t.n_mechs = 1;
+    t.mechs[0] = agw_oid_krb5;
+    t.has_token = 1;
+    t.token.p = tok;
+    t.token.len = n;
+    buf = apr_palloc(p, cap);
+    return agw_spnego_encode(&t, buf, cap, outlen) == AGW_SPNEGO_OK ? buf
+                                                                    : NULL;
 }

@@ -29,14 +29,31 @@ const char *agw_spn_for(apr_pool_t *p, const char *spn, const char *host);
  * anything but letters, digits, '-', '_', '.' (and ':' inside brackets). */
 const char *agw_url_host(apr_pool_t *p, const char *url);
 
-/* A SPNEGO NegTokenInit (RFC 4178, in the GSS-API framing of RFC 2743
- * 3.1) that offers the Kerberos mechanism (1.2.840.113554.1.2.2) and
- * carries tok, the Kerberos mechanism's initial token, as its optimistic
- * mechToken.  Why: MIT's SPNEGO cannot use impersonated (S4U) credentials,
- * while servers expect SPNEGO in "Negotiate".  *outlen is the length;
- * NULL when n is above AGW_SPNEGO_MAX_TOKEN. */
-#define AGW_SPNEGO_MAX_TOKEN (1u << 20)
-unsigned char *agw_spnego_krb5_init(apr_pool_t *p, const unsigned char *tok,
-                                    size_t n, size_t *outlen);
+/* The largest Kerberos token wrapped here (a ticket with a large PAC is
+ * some tens of kilobytes; this is no HTTP header any more). */
+#define AGW_KCD_MAX_TOKEN (1u << 20)
+
+/* The Kerberos mechanism's initial context token (RFC 1964 1.1, RFC 4121
+ * 4.1): the GSS-API framing with the mechanism's OID, TOK_ID 01 00, then
+ * the AP-REQ as the Kerberos library encoded it.  *outlen is the length;
+ * NULL when n is above AGW_KCD_MAX_TOKEN. */
+unsigned char *agw_gss_krb5_init_token(apr_pool_t *p,
+                                       const unsigned char *ap_req, size_t n,
+                                       size_t *outlen);
+
+/* The authenticator checksum of that token (RFC 4121 4.1.1, checksum type
+ * 0x8003) without channel bindings or delegation: Lgth 16, Bnd all zero,
+ * then the context flags, little-endian. */
+#define AGW_GSS_CKSUM_LEN 24
+void agw_gss_krb5_checksum(unsigned char out[AGW_GSS_CKSUM_LEN],
+                           unsigned int flags);
+
+/* What "Authorization: Negotiate" carries: a SPNEGO NegTokenInit (RFC 4178,
+ * framed) that offers the Kerberos mechanism only and carries tok, its
+ * initial context token, as the optimistic mechToken (agw_spnego_encode).
+ * Why here: MIT's SPNEGO cannot use impersonated (S4U) credentials.
+ * NULL when n is above AGW_KCD_MAX_TOKEN. */
+unsigned char *agw_kcd_spnego(apr_pool_t *p, const unsigned char *tok,
+                              size_t n, size_t *outlen);
 
 #endif

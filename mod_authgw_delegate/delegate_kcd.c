@@ -11,10 +11,10 @@
  *    (gss_acquire_cred_impersonate_name), kept in the per-process cache
  *    (delegate_kcd_cache.c) until it ends;
  * 3. S4U2Proxy (constrained delegation): a ticket of the user to the SPN,
- *    asked for inside gss_init_sec_context and kept by MIT's GSSAPI in the
- *    same credentials, so a later request of that user makes no exchange
- *    with the KDC at all.
- * The Kerberos token is wrapped in SPNEGO here (agw_spnego_krb5_init):
+ *    asked for inside gss_init_sec_context; a copy is kept with the user's
+ *    credentials, and later requests make their token from it with a fresh
+ *    authenticator and no exchange with the KDC at all (ticket_token).
+ * The Kerberos token is wrapped in SPNEGO here (agw_kcd_spnego):
  * MIT's SPNEGO cannot use impersonated credentials.  See docs/delegation.md
  * ("Kerberos constrained delegation"). */
 #include "delegate.h"
@@ -54,6 +54,7 @@ typedef struct {
     const char *id;         /* the gateway identity: keytab, principal */
     const char *user;       /* the user's principal */
     const char *spn;        /* the published server's, with a realm */
+    const char *gateway;    /* the principal the gateway asks as */
 } kcd_req;
 
 typedef enum { STEP_GATEWAY, STEP_SELF, STEP_PROXY } kcd_step;
@@ -113,7 +114,9 @@ static const char *hint(kcd_step step, OM_uint32 min)
             ? " — no account holds this SPN: register it on the published"
               " server's account ('samba-tool spn add SPN ACCOUNT', 'setspn"
               " -S'), or name the right one with AuthGWDelegateSPN"
-            : "";
+            : " — the gateway's account has no SPN, which S4U2Self needs:"
+              " register one ('samba-tool spn add HTTP/gw.example.com"
+              " ACCOUNT', 'setspn -S')";
     case KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN:
         /* MIT names the principal when it is the gateway's own */
         return " — the KDC does not know the client: the user has no"
@@ -141,19 +144,21 @@ static void kdc_failed(kcd_req *k, kcd_step step, OM_uint32 maj,
     const char *who = agw_log_item(r->pool, r->user);
     const char *why = gss_reason(r->pool, maj, min);
 
+    if (!k->gateway)  /* credentials from the cache: the identity is known */
+        k->gateway = kcd_identity_get(k->id).principal;
     deleg_core.stat(AGW_M_DELEGATE, AGW_C_ERRORS, 1);
     if (step == STEP_PROXY)
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(50045)
-                 "AuthGWDelegate kcd: no ticket of user '%s' (%s) for %s"
-                 " (S4U2Proxy): %s%s; the client gets %d", who, k->user,
-                 k->spn, why, hint(step, min), status);
+                 "AuthGWDelegate kcd for user '%s' (%s) to %s: no ticket"
+                 " (S4U2Proxy by %s): %s%s; the client gets %d", who, k->user,
+                 k->spn, k->gateway, why, hint(step, min), status);
     else
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(50044)
-                 "AuthGWDelegate kcd: %s of user '%s' (%s) for %s failed:"
-                 " %s%s; the client gets %d",
-                 step == STEP_SELF ? "protocol transition (S4U2Self)"
-                                   : "the gateway's own TGT (from the keytab)",
-                 who, k->user, k->spn, why, hint(step, min), status);
+                 "AuthGWDelegate kcd for user '%s' (%s) to %s: %s %s failed:"
+                 " %s%s; the client gets %d", who, k->user, k->spn,
+                 step == STEP_SELF ? "protocol transition (S4U2Self) by"
+                                   : "the TGT from the keytab of",
+                 k->gateway, why, hint(step, min), status);
 }
 
 /* --- the gateway's principal ---------------------------------------------- */
@@ -265,6 +270,7 @@ static int fresh(kcd_req *k, const kcd_identity *ident, const char *key,
     el[1].value = ident->ccache;
     store.count = 2;
     store.elements = el;
+    k->gateway = ident->principal;
     gw = import(ident->principal, &maj, &min);
     if (gw != GSS_C_NO_NAME)
         maj = gss_acquire_cred_from(&min, gw, GSS_C_INDEFINITE, &krb5_only,
@@ -312,20 +318,39 @@ done:
     return st;
 }
 
-/* "Negotiate <SPNEGO token>" for k->spn from the user's credentials
- * (S4U2Proxy inside, unless a ticket for the SPN is there already): OK and
- * *value, or the status for the client. */
-static int negotiate_value(kcd_req *k, kcd_cred *e, const char **value)
+/* "Negotiate <base64 SPNEGO>" around the Kerberos mechanism's token. */
+static int negotiate_value(kcd_req *k, const void *tok, size_t n,
+                           const char **value)
 {
     request_rec *r = k->r;
+    size_t m = 0;
+    unsigned char *spnego = agw_kcd_spnego(r->pool, tok, n, &m);
+    char *b64;
+
+    if (!spnego) {
+        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(50051)
+                 "AuthGWDelegate kcd: the Kerberos token of user '%s' for %s"
+                 " is too large (%lu bytes)", agw_log_item(r->pool, r->user),
+                 k->spn, (unsigned long)n);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    b64 = apr_palloc(r->pool, agw_b64std_enc_len(m) + 1);
+    agw_b64std_encode(spnego, m, b64);
+    agw_secret_note(r, b64);
+    *value = apr_pstrcat(r->pool, "Negotiate ", b64, NULL);
+    return OK;
+}
+
+/* The token by GSSAPI from the user's credentials (S4U2Proxy inside,
+ * unless GSSAPI has the ticket for the SPN already): OK and *value, or the
+ * status for the client. */
+static int gss_token(kcd_req *k, kcd_cred *e, const char **value)
+{
     gss_name_t target;
     gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
     gss_buffer_desc tok = GSS_C_EMPTY_BUFFER;
     OM_uint32 maj, min, m;
-    unsigned char *spnego;
-    size_t n = 0;
-    char *b64;
-    int st = OK;
+    int st;
 
     target = import(k->spn, &maj, &min);
     if (target != GSS_C_NO_NAME)
@@ -335,28 +360,90 @@ static int negotiate_value(kcd_req *k, kcd_cred *e, const char **value)
     if (GSS_ERROR(maj) || !tok.length) {
         st = kdc_status(min);
         kdc_failed(k, STEP_PROXY, maj, min, st);
-        goto done;
     }
-    spnego = agw_spnego_krb5_init(r->pool, tok.value, tok.length, &n);
-    if (!spnego) {
-        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(50051)
-                 "AuthGWDelegate kcd: the Kerberos token of user '%s' for %s"
-                 " is too large (%lu bytes)", agw_log_item(r->pool, r->user),
-                 k->spn, (unsigned long)tok.length);
-        st = HTTP_INTERNAL_SERVER_ERROR;
-        goto done;
-    }
-    b64 = apr_palloc(r->pool, agw_b64std_enc_len(n) + 1);
-    agw_b64std_encode(spnego, n, b64);
-    agw_secret_note(r, b64);
-    *value = apr_pstrcat(r->pool, "Negotiate ", b64, NULL);
-done:
+    else
+        st = negotiate_value(k, tok.value, tok.length, value);
     if (tok.length)
         gss_release_buffer(&m, &tok);
     if (ctx != GSS_C_NO_CONTEXT)
         gss_delete_sec_context(&m, &ctx, GSS_C_NO_BUFFER);
     if (target != GSS_C_NO_NAME)
         gss_release_name(&m, &target);
+    return st;
+}
+
+/* After gss_token: a copy of the service ticket GSSAPI got, kept with the
+ * entry, so that the next requests make their tokens with it directly.
+ * Without it nothing is lost but speed. */
+static void keep_ticket(kcd_req *k, kcd_cred *e)
+{
+    krb5_context c = kcd_context_take();
+    krb5_ccache cc = NULL;
+    krb5_creds want, got, *copy;
+    OM_uint32 min;
+
+    if (!c)
+        return;
+    memset(&want, 0, sizeof want);
+    if (!krb5_parse_name(c, k->user, &want.client)
+        && !krb5_parse_name(c, k->spn, &want.server)
+        && !krb5_cc_new_unique(c, "MEMORY", NULL, &cc)
+        && !krb5_cc_initialize(c, cc, want.client)
+        && !GSS_ERROR(gss_krb5_copy_ccache(&min, kcd_cred_handle(e), cc))
+        && !krb5_cc_retrieve_cred(c, cc, 0, &want, &got)) {
+        if (!krb5_copy_creds(c, &got, &copy))
+            kcd_cred_keep_ticket(e, k->spn, copy,
+                                 apr_time_from_sec((apr_uint32_t)got.times.endtime)
+                                 - apr_time_from_sec(KCD_MARGIN_SEC));
+        krb5_free_cred_contents(c, &got);
+    }
+    if (cc)
+        krb5_cc_destroy(c, cc);
+    krb5_free_cred_contents(c, &want);
+    kcd_context_give(c);
+}
+
+/* The token from the kept service ticket, as GSSAPI's Kerberos mechanism
+ * makes it (RFC 4121 4.1: an AP-REQ with a fresh authenticator, a subkey
+ * and the 0x8003 checksum, in the mechanism's framing), with a krb5
+ * context that lives on: a third of the cost of gss_init_sec_context,
+ * which makes and reads a new context (and krb5.conf) several times per
+ * call.  OK and *value; DECLINED when it cannot (GSSAPI then does it). */
+static int ticket_token(kcd_req *k, const krb5_creds *t, const char **value)
+{
+    request_rec *r = k->r;
+    krb5_context c = kcd_context_take();
+    krb5_auth_context ac = NULL;
+    krb5_data sum, ap_req = { 0, 0, NULL };
+    unsigned char cksum[AGW_GSS_CKSUM_LEN], *tok = NULL;
+    krb5_error_code e;
+    size_t n = 0;
+    int st = DECLINED;
+
+    if (!c)
+        return DECLINED;
+    agw_gss_krb5_checksum(cksum, GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG);
+    sum.magic = KV5M_DATA;
+    sum.length = sizeof cksum;
+    sum.data = (char *)cksum;
+    if (!(e = krb5_auth_con_init(c, &ac))
+        && !(e = krb5_auth_con_setflags(c, ac, KRB5_AUTH_CONTEXT_DO_SEQUENCE))
+        && !(e = krb5_auth_con_set_req_cksumtype(c, ac, 0x8003))
+        && !(e = krb5_mk_req_extended(c, &ac, AP_OPTS_USE_SUBKEY, &sum,
+                                      (krb5_creds *)t, &ap_req)))
+        tok = agw_gss_krb5_init_token(r->pool, (unsigned char *)ap_req.data,
+                                      ap_req.length, &n);
+    if (tok)
+        st = negotiate_value(k, tok, n, value);
+    else
+        agw_rlog(APLOG_MARK, APLOG_DEBUG, 0, r, AGWNO(50052)
+                 "AuthGWDelegate kcd: the kept ticket of %s for %s makes no"
+                 " token (%s); GSSAPI makes it", k->user, k->spn,
+                 e ? krb5_reason(c, e, r->pool) : "too large");
+    krb5_free_data_contents(c, &ap_req);
+    if (ac)
+        krb5_auth_con_free(c, ac);
+    kcd_context_give(c);
     return st;
 }
 
@@ -472,9 +559,15 @@ void deleg_kcd_request(request_rec *r, deleg_req *q)
     if (st == OK)
         st = user_credentials(&k, &e);
     if (st == OK) {
-        st = negotiate_value(&k, e, &value);
-        if (st != OK)
-            kcd_cache_forget(e);  /* the next request starts afresh */
+        const krb5_creds *t = kcd_cred_ticket(e, k.spn);
+        st = t ? ticket_token(&k, t, &value) : DECLINED;
+        if (st == DECLINED) {
+            st = gss_token(&k, e, &value);
+            if (st == OK)
+                keep_ticket(&k, e);
+            else
+                kcd_cache_forget(e);  /* the next request starts afresh */
+        }
         kcd_cache_release(e);
     }
     if (st != OK) {

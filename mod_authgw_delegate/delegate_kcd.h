@@ -6,11 +6,14 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 #include <gssapi/gssapi.h>
+#include <krb5.h>
 
 /* Entries per process; the least recently used goes first when it is
  * full.  An entry is a user's impersonated credentials with the service
  * tickets got so far: some kilobytes. */
 #define KCD_CACHE_MAX 1024
+/* krb5 contexts kept for reuse per process (about one per busy thread) */
+#define KCD_CONTEXTS_MAX 64
 
 typedef struct kcd_cred kcd_cred;
 
@@ -37,6 +40,20 @@ void kcd_cache_release(kcd_cred *e);
 void kcd_cache_forget(kcd_cred *e);
 
 gss_cred_id_t kcd_cred_handle(const kcd_cred *e);
+
+/* The user's service ticket for spn kept with e, or NULL; valid while e is
+ * taken (a ticket is never replaced: e ends no later than its tickets). */
+const krb5_creds *kcd_cred_ticket(kcd_cred *e, const char *spn);
+/* Keeps creds (the entry owns it from now on) as the ticket for spn, and
+ * makes e end no later than until. */
+void kcd_cred_keep_ticket(kcd_cred *e, const char *spn, krb5_creds *creds,
+                          apr_time_t until);
+
+/* A krb5 context for this thread's use, from a small pool (contexts must
+ * not be shared between threads; making one costs a profile lookup), or
+ * NULL; give it back with kcd_context_give. */
+krb5_context kcd_context_take(void);
+void kcd_context_give(krb5_context c);
 /* The user's principal, as the entry was made for. */
 const char *kcd_cred_principal(const kcd_cred *e);
 

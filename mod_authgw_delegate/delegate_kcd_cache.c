@@ -1,7 +1,8 @@
 /* The per-process cache of AuthGWDelegate kcd: each user's impersonated
  * credentials (the S4U2Self ticket, a copy of the gateway's TGT, and the
- * S4U2Proxy service tickets MIT's GSSAPI adds as they are asked for), kept
- * until the S4U2Self ticket ends, so that a request of a known user makes
+ * S4U2Proxy service tickets MIT's GSSAPI adds as they are asked for), and
+ * a copy of each service ticket for making tokens without GSSAPI, kept
+ * until the first of them ends, so that a request of a known user makes
  * no exchange with the KDC.
  *
  * Why per process, not in shared memory: the credentials are live GSSAPI
@@ -21,9 +22,16 @@
 #include <apr_thread_mutex.h>
 #include <krb5.h>
 
+typedef struct kcd_ticket {
+    struct kcd_ticket *next;
+    krb5_creds *creds;
+    char spn[];
+} kcd_ticket;
+
 struct kcd_cred {
     kcd_cred *prev, *next;  /* most recently used first */
     gss_cred_id_t cred;
+    kcd_ticket *tickets;
     apr_time_t until;
     unsigned int refs;      /* 1 while cached, +1 per taker */
     int cached;
@@ -42,11 +50,30 @@ static struct {
     unsigned int next_id;
     int realm_known;
     const char *realm;
+    /* Held for the child's life, never used for an exchange: MIT's profile
+     * library drops the parsed krb5.conf when the last context that uses it
+     * goes, and GSSAPI makes a context per call, so without this one every
+     * request read krb5.conf four times (a third of a warm request's cost). */
+    krb5_context keep;
+    krb5_context contexts[KCD_CONTEXTS_MAX];  /* free for the taking */
+    unsigned int ncontexts;
 } cache;
+
+static void free_ticket(kcd_ticket *t)
+{
+    /* MIT's free functions do not use the context */
+    krb5_free_creds(cache.keep, t->creds);
+    free(t);
+}
 
 static void destroy(kcd_cred *e)
 {
     OM_uint32 min;
+    while (e->tickets) {
+        kcd_ticket *t = e->tickets;
+        e->tickets = t->next;
+        free_ticket(t);
+    }
     if (e->cred != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&min, &e->cred);
     free(e);
@@ -115,6 +142,11 @@ static apr_status_t clear_all(void *unused)
         unlink_entry(cache.head, &dead);
     destroy_all(dead);
     cache.map = NULL;
+    while (cache.ncontexts)
+        krb5_free_context(cache.contexts[--cache.ncontexts]);
+    if (cache.keep)
+        krb5_free_context(cache.keep);
+    cache.keep = NULL;
     return APR_SUCCESS;
 }
 
@@ -130,6 +162,8 @@ void kcd_cache_init(apr_pool_t *p)
         != APR_SUCCESS)
         cache.lock = NULL;
     cache.map = apr_hash_make(p);
+    if (krb5_init_context(&cache.keep))
+        cache.keep = NULL;  /* no krb5.conf: kcd's requests will say so */
     apr_pool_cleanup_register(p, NULL, clear_all, apr_pool_cleanup_null);
 }
 
@@ -242,6 +276,70 @@ const char *kcd_cred_principal(const kcd_cred *e)
     return e->principal;
 }
 
+const krb5_creds *kcd_cred_ticket(kcd_cred *e, const char *spn)
+{
+    const kcd_ticket *t;
+    const krb5_creds *c = NULL;
+    lock();
+    for (t = e->tickets; t && !c; t = t->next)
+        if (!strcmp(t->spn, spn))
+            c = t->creds;
+    unlock();
+    return c;
+}
+
+void kcd_cred_keep_ticket(kcd_cred *e, const char *spn, krb5_creds *creds,
+                          apr_time_t until)
+{
+    size_t n = strlen(spn);
+    kcd_ticket *t = malloc(sizeof *t + n + 1), *p;
+
+    if (!t) {
+        krb5_free_creds(cache.keep, creds);
+        return;
+    }
+    t->creds = creds;
+    memcpy(t->spn, spn, n + 1);
+    lock();
+    for (p = e->tickets; p; p = p->next)
+        if (!strcmp(p->spn, spn))
+            break;
+    if (!p) {
+        t->next = e->tickets;
+        e->tickets = t;
+        if (until < e->until)
+            e->until = until;
+        t = NULL;
+    }
+    unlock();
+    if (t)  /* another thread kept one first */
+        free_ticket(t);
+}
+
+krb5_context kcd_context_take(void)
+{
+    krb5_context c = NULL;
+    lock();
+    if (cache.ncontexts)
+        c = cache.contexts[--cache.ncontexts];
+    unlock();
+    if (!c && krb5_init_context(&c))
+        c = NULL;
+    return c;
+}
+
+void kcd_context_give(krb5_context c)
+{
+    lock();
+    if (cache.ncontexts < KCD_CONTEXTS_MAX) {
+        cache.contexts[cache.ncontexts++] = c;
+        c = NULL;
+    }
+    unlock();
+    if (c)
+        krb5_free_context(c);
+}
+
 kcd_identity kcd_identity_get(const char *id)
 {
     kcd_identity *k, out;
@@ -274,18 +372,14 @@ const char *kcd_default_realm(void)
 {
     const char *realm;
     lock();
-    if (!cache.realm_known) {
-        krb5_context k;
+    if (!cache.realm_known && cache.keep) {
         char *def = NULL;
-        if (!krb5_init_context(&k)) {
-            if (!krb5_get_default_realm(k, &def)) {
-                cache.realm = apr_pstrdup(cache.pool, def);
-                krb5_free_default_realm(k, def);
-            }
-            krb5_free_context(k);
+        if (!krb5_get_default_realm(cache.keep, &def)) {
+            cache.realm = apr_pstrdup(cache.pool, def);
+            krb5_free_default_realm(cache.keep, def);
         }
-        cache.realm_known = 1;
     }
+    cache.realm_known = 1;
     realm = cache.realm;
     unlock();
     return realm;

@@ -1,6 +1,7 @@
 /* mod_authgw_delegate: delegation to published servers (AuthGWDelegate
- * none, passthrough, basic; AuthGWDelegateHeader).  Module record,
- * directive table and hook registration only; see docs/delegation.md. */
+ * none, passthrough, basic, kcd; AuthGWDelegateHeader, AuthGWDelegateSPN).
+ * Module record, directive table and hook registration only; see
+ * docs/delegation.md. */
 #include "delegate.h"
 
 #include <http_core.h>

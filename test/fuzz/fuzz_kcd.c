@@ -8,8 +8,10 @@
  *      through RewriteRule [P]): agw_url_host's host must be non-empty, in
  *      lower case, made of name characters (and ':' for IPv6), and occur
  *      in the URL without regard to case.
- *   2  a Kerberos token: agw_spnego_krb5_init must end its output with the
- *      token and state lengths that reach exactly to the end. */
+ *   2  a Kerberos AP-REQ: agw_gss_krb5_init_token, and agw_kcd_spnego
+ *      around that, must each end their output with their input and state
+ *      an outer length that reaches exactly to the end; the SPNEGO reader
+ *      must give back exactly the Kerberos token. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,6 +20,7 @@
 #include <apr_pools.h>
 
 #include "agw_kcd.h"
+#include "agw_spnego.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
@@ -79,17 +82,36 @@ static size_t der_len(const unsigned char *b, size_t n, size_t *off)
     return v;
 }
 
-static void spnego(const unsigned char *p, size_t n)
+typedef unsigned char *(*wrapper)(apr_pool_t *, const unsigned char *,
+                                  size_t, size_t *);
+
+static const unsigned char *wrapped(wrapper w, const unsigned char *in,
+                                    size_t n, size_t *len)
+{
+    size_t off = 1;
+    unsigned char *out = w(pool, in, n, len);
+    if (!out || *len < n || memcmp(out + *len - n, in, n) || out[0] != 0x60
+        || der_len(out, *len, &off) != *len - off)
+        abort();
+    return out;
+}
+
+static void tokens(const unsigned char *p, size_t n)
 {
     /* a copy of exactly n bytes, so ASan sees any overread */
-    unsigned char *tok = malloc(n ? n : 1), *out;
-    size_t len = 0, off = 1;
-    memcpy(tok, p, n);
-    out = agw_spnego_krb5_init(pool, tok, n, &len);
-    if (!out || len < n || memcmp(out + len - n, tok, n) || out[0] != 0x60
-        || der_len(out, len, &off) != len - off)
+    unsigned char *ap_req = malloc(n ? n : 1);
+    const unsigned char *gss, *spnego;
+    size_t len = 0, len2 = 0;
+    agw_spnego_token back;
+    memcpy(ap_req, p, n);
+    gss = wrapped(agw_gss_krb5_init_token, ap_req, n, &len);
+    spnego = wrapped(agw_kcd_spnego, gss, len, &len2);
+    if (agw_spnego_decode(spnego, len2, &back) != AGW_SPNEGO_OK
+        || back.n_mechs != 1 || !agw_spnego_is_kerberos(&back.mechs[0])
+        || !back.has_token || back.token.len != len
+        || memcmp(back.token.p, gss, len))
         abort();
-    free(tok);
+    free(ap_req);
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -102,7 +124,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     if (size < 1)
         return 0;
     if (data[0] % 3 == 2) {
-        spnego(data + 1, size - 1);
+        tokens(data + 1, size - 1);
     }
     else {
         s = cstr(data + 1, size - 1);

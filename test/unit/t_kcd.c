@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "agw_kcd.h"
+#include "agw_spnego.h"
 #include "suites.h"
 
 /* --- AuthGWDelegateSPN ----------------------------------------------------- */
@@ -96,7 +97,7 @@ START_TEST(spnego_short)
         0xa2, 0x05, 0x04, 0x03, 1, 2, 3
     };
     size_t n = 0;
-    unsigned char *out = agw_spnego_krb5_init(tp, tok, sizeof tok, &n);
+    unsigned char *out = agw_kcd_spnego(tp, tok, sizeof tok, &n);
     ck_assert_ptr_nonnull(out);
     ck_assert_uint_eq(n, sizeof want);
     ck_assert_int_eq(memcmp(out, want, n), 0);
@@ -145,10 +146,20 @@ START_TEST(spnego_lengths)
         size_t n = 0;
         unsigned char *out;
         memset(tok, 0xab, sizes[i]);
-        out = agw_spnego_krb5_init(tp, tok, sizes[i], &n);
+        out = agw_kcd_spnego(tp, tok, sizes[i], &n);
         ck_assert_ptr_nonnull(out);
         check_nesting(out, n, sizes[i]);
         ck_assert_int_eq(memcmp(out + n - sizes[i], tok, sizes[i]), 0);
+        /* and the gateway's own SPNEGO reader takes it back */
+        {
+            agw_spnego_token back;
+            ck_assert_int_eq(agw_spnego_decode(out, n, &back), AGW_SPNEGO_OK);
+            ck_assert_int_eq(back.kind, AGW_SPNEGO_INIT);
+            ck_assert_uint_eq(back.n_mechs, 1);
+            ck_assert(agw_spnego_oid_eq(&back.mechs[0], &agw_oid_krb5));
+            ck_assert(back.has_token && back.token.len == sizes[i]);
+            ck_assert(!back.has_mic && !back.has_req_flags);
+        }
     }
 }
 END_TEST
@@ -156,8 +167,48 @@ END_TEST
 START_TEST(spnego_too_big)
 {
     size_t n = 0;
-    ck_assert_ptr_null(agw_spnego_krb5_init(tp, (const unsigned char *)"",
-                                            AGW_SPNEGO_MAX_TOKEN + 1, &n));
+    ck_assert_ptr_null(agw_kcd_spnego(tp, (const unsigned char *)"",
+                                            AGW_KCD_MAX_TOKEN + 1, &n));
+}
+END_TEST
+
+/* --- the Kerberos mechanism's token -------------------------------------------- */
+
+START_TEST(krb5_token)
+{
+    static const unsigned char ap_req[] = { 0x6e, 0x03, 0x02, 0x01, 0x05 };
+    static const unsigned char want[] = {
+        0x60, 0x12, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01,
+        0x02, 0x02, 0x01, 0x00, 0x6e, 0x03, 0x02, 0x01, 0x05
+    };
+    size_t n = 0, m = 0;
+    unsigned char *out = agw_gss_krb5_init_token(tp, ap_req, sizeof ap_req, &n);
+    unsigned char *big;
+    ck_assert_ptr_nonnull(out);
+    ck_assert_uint_eq(n, sizeof want);
+    ck_assert_int_eq(memcmp(out, want, n), 0);
+    /* a real AP-REQ is ~1.5 KB: two length octets */
+    big = apr_pcalloc(tp, 1500);
+    out = agw_gss_krb5_init_token(tp, big, 1500, &m);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_uint_eq(m, 4 + 13 + 1500);
+    ck_assert_uint_eq(out[1], 0x82);
+    ck_assert_uint_eq(((size_t)out[2] << 8) | out[3], 13 + 1500);
+    ck_assert_ptr_null(agw_gss_krb5_init_token(tp, big,
+                                               AGW_KCD_MAX_TOKEN + 1, &m));
+}
+END_TEST
+
+START_TEST(krb5_checksum)
+{
+    static const unsigned char want[AGW_GSS_CKSUM_LEN] = {
+        0x10, 0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0x30, 0x01, 0, 0
+    };
+    unsigned char out[AGW_GSS_CKSUM_LEN];
+    memset(out, 0xee, sizeof out);
+    agw_gss_krb5_checksum(out, 0x130);
+    ck_assert_int_eq(memcmp(out, want, sizeof want), 0);
 }
 END_TEST
 
@@ -173,6 +224,8 @@ Suite *suite_kcd(void)
     tcase_add_test(t, spnego_short);
     tcase_add_test(t, spnego_lengths);
     tcase_add_test(t, spnego_too_big);
+    tcase_add_test(t, krb5_token);
+    tcase_add_test(t, krb5_checksum);
     suite_add_tcase(s, t);
     return s;
 }

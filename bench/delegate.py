@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+"""Delegation benchmark: requests per second on the session-cookie path of
+one gateway, side by side in one run on loopback, for three locations that
+differ only in AuthGWDelegate:
+
+1. none  -- nothing is delegated (the baseline);
+2. basic -- Authorization: Basic from the password kept (sealed) with the
+   session, opened on every request;
+3. kcd   -- Authorization: Negotiate with a Kerberos ticket of the user
+   (S4U2Self + S4U2Proxy against Samba's KDC), the ticket cache warm: every
+   request makes a fresh authenticator, none talks to the KDC.
+
+Target: kcd >= 0.9 of basic.  All three proxy to the same small static file
+on a plain httpd (which ignores Authorization), so that the gateway's work
+is what differs.  Prints medians and ratios; exits 0 when the figures were
+measured (whether or not the target is met), non-zero when something is
+broken (a server did not start, a logon failed, an answer other than 200,
+or a kcd request that reached the KDC after the warm-up).
+
+Needs root (Samba AD on the fixed ports of 127.0.0.1), the build, wrk, and
+the machine's one Samba AD slot:
+
+    flock /tmp/agw-samba.lock bench/delegate.py
+
+Environment: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (16),
+ROUNDS (3: each variant that many times, interleaved; medians).
+"""
+import os
+import statistics
+
+from benchlib import MPM, harness, ok200_lua, ratio_line, session_cookie, wrk
+import services  # noqa: E402
+
+ROUNDS = int(os.environ.get("ROUNDS", "3"))
+USER, PASSWORD = "benchkc", "Bench-kc!pass1"
+GW_ACCOUNT = ("benchgw", "Bench-gw!pass1")
+WEB_ACCOUNT = ("benchweb", "Bench-web!pass1")
+WEB_HOST = "backend.gw.test"          # SambaAD's own /etc/hosts name
+VARIANTS = ("none", "basic", "kcd")
+
+
+def setup_ad(ad, d):
+    ad.add_user(USER, PASSWORD)
+    ad.add_user(*GW_ACCOUNT)
+    ad.add_spn("HTTP/gw.gw.test", GW_ACCOUNT[0])   # S4U2Self wants one
+    ad.samba_tool("delegation", "for-any-protocol", GW_ACCOUNT[0], "on")
+    ad.samba_tool("delegation", "add-service", GW_ACCOUNT[0], "HTTP/" + WEB_HOST)
+    ad.add_user(*WEB_ACCOUNT)
+    ad.add_spn("HTTP/" + WEB_HOST, WEB_ACCOUNT[0])
+    return ad.export_keytab(os.path.join(d, "gw.keytab"), GW_ACCOUNT[0])
+
+
+def gateway_conf(d, keytab, backend_port):
+    htpasswd = harness.htpasswd(os.path.join(d, "htpasswd"), {USER: PASSWORD})
+    secret = os.path.join(d, "secret")
+    harness.secret_file(secret, 1)
+    locations = "".join("""
+<Location /%(v)s/>
+    ProxyPass http://%(host)s:%(port)d/
+    AuthGWDelegate %(v)s
+</Location>
+""" % {"v": v, "host": WEB_HOST, "port": backend_port} for v in VARIANTS)
+    return """
+AuthGWSecretFile %(secret)s
+AuthGWStore shmcb
+<Location />
+    AuthType GatewayForm
+    AuthName bench
+    AuthGWFormProvider file
+    AuthUserFile %(htpasswd)s
+    AuthGWKeytab %(keytab)s
+    Require valid-user
+</Location>
+%(locations)s
+""" % {"secret": secret, "htpasswd": htpasswd, "keytab": keytab,
+       "locations": locations}
+
+
+def main():
+    ad = services.SambaAD().start()
+    d = harness.new_dir("bench-delegate")
+    os.environ["KRB5_CONFIG"] = ad.krb5_conf
+    trace = harness.write_file(os.path.join(d, "krb5.trace"), "", 0o666)
+    os.environ["KRB5_TRACE"] = trace
+    backend = harness.Httpd("bench-delegate-backend", """
+KeepAliveTimeout 30
+MaxKeepAliveRequests 0
+""", modules=(), loglevel="warn", mpm=MPM)
+    harness.write_file(os.path.join(backend.docroot, "static.txt"), "x" * 200)
+    gw = None
+    try:
+        keytab = setup_ad(ad, d)
+        backend.start()
+        gw = harness.Httpd("bench-delegate", gateway_conf(d, keytab, backend.port),
+                           modules=("core", "forms", "delegate"), loglevel="warn",
+                           mpm=MPM)
+        gw.start()
+        cookie = "Cookie: AuthGWSession=" + session_cookie(gw, USER, PASSWORD)
+        ok200 = ok200_lua(d)
+        # Warm every child's kcd cache: a run on as many connections.
+        wrk(gw.url("/kcd/static.txt"), ok200, [cookie])
+        with open(trace, errors="replace") as f:
+            warm = f.read().count("Sending request")
+        rates = {v: [] for v in VARIANTS}
+        for _ in range(ROUNDS):
+            for v in VARIANTS:
+                rates[v].append(wrk(gw.url("/%s/static.txt" % v), ok200, [cookie]))
+        with open(trace, errors="replace") as f:
+            after = f.read().count("Sending request")
+        if after != warm:
+            raise SystemExit("kcd talked to the KDC after the warm-up: %d"
+                             " requests, %d before" % (after, warm))
+    finally:
+        if gw:
+            gw.stop()
+        backend.stop()
+        ad.stop()
+    med = {v: statistics.median(r) for v, r in rates.items()}
+    print("%-36s %10s   %s" % ("AuthGWDelegate (cookie path)", "median/s",
+                                "runs"))
+    for v in VARIANTS:
+        print("%-36s %10.0f   %s" % (v, med[v], " ".join("%.0f" % x for x in rates[v])))
+    print("ratio %-28s %.2f" % ("basic/none", med["basic"] / med["none"]))
+    print("ratio %-28s %.2f" % ("kcd/none", med["kcd"] / med["none"]))
+    print(ratio_line("kcd/basic", med["kcd"] / med["basic"], 0.9))
+    print("KDC exchanges: %d during the warm-up, none after" % warm)
+
+
+if __name__ == "__main__":
+    main()
