@@ -518,6 +518,31 @@ ProxyPass /app http://127.0.0.1:9/""", ("AuthGWDelegate basic (<Proxy http://127
 <Location /app>
     AuthGWDelegateHeader Authorization
 </Location>""", ("AuthGWDelegateHeader: 'Authorization'",), MODULES),
+    ("securid-password-form", """
+<Location />
+    AuthType GatewayForm
+    AuthUserFile %(pw)s
+    Require valid-user
+</Location>
+<Location /app>
+    ProxyPass http://127.0.0.1:9/
+    AuthGWDelegate securid
+</Location>""", ("AuthGWDelegate securid (<Location /app>) cannot work with AuthType"
+                 " GatewayForm with AuthGWFormType password", "kcd"), MODULES),
+    ("securid-no-receipt", """
+<Location /app>
+    AuthGWDelegate securid
+</Location>""", ("AuthGWDelegate securid in <Location /app> has no receipt",), MODULES),
+    ("securid-gateway-cookie", """
+<Location /app>
+    AuthGWDelegateSecurIDCookie rsa-local AuthGWSession
+</Location>""", ("AuthGWDelegateSecurIDCookie: 'AuthGWSession' is the gateway's own",),
+     MODULES),
+    ("securid-not-a-name", """
+<Location /app>
+    AuthGWDelegateSecurIDCookie "rsa local"
+</Location>""", ("AuthGWDelegateSecurIDCookie: 'rsa local' is not a cookie name",),
+     MODULES),
 ]
 
 

@@ -23,6 +23,7 @@ from test_delegate import (FORGED, MODULES, PCUSER, _configtest, assert_no_passw
                            basic_user, counters, form_agent)
 from test_delegate import gw_users, make_gw, published  # noqa: F401 (fixtures)
 from test_ldap import directory
+from test_radius import challenge_unlang
 from webclient import Agent, assert_logged_on, challenge_form
 
 # An RSA web agent's cookies (ACE/Agent 4.4 and later): the agent's own and
@@ -105,57 +106,6 @@ def test_agent_cookies_by_method(make_gw, backend, extra, kept):
     assert got == {k: SENT[k] for k in kept}, got
 
 
-SECURID_REFUSED = [
-    ("password-form", """
-<Location />
-    AuthType GatewayForm
-    AuthUserFile %(pw)s
-    Require valid-user
-</Location>
-<Location /app>
-    ProxyPass http://127.0.0.1:9/
-    AuthGWDelegate securid
-</Location>""", ("AuthGWDelegate securid (<Location /app>) cannot work with AuthType"
-                 " GatewayForm with AuthGWFormType password", "kcd"), MODULES),
-    ("ntlm", """
-<Location />
-    AuthType NTLM
-    AuthGWNTLMValidator file:/etc/hostname
-    Require valid-user
-</Location>
-<Location /app>
-    ProxyPass http://127.0.0.1:9/
-    AuthGWDelegate securid
-</Location>""", ("AuthGWDelegate securid (<Location /app>)", "AuthType NTLM", "kcd"),
-     MODULES + ("ntlm",)),
-    ("no-receipt", """
-<Location /app>
-    ProxyPass http://127.0.0.1:9/
-    AuthGWDelegate securid
-</Location>""", ("AuthGWDelegate securid in <Location /app> has no receipt",), MODULES),
-    ("gateway-cookie", """
-<Location /app>
-    AuthGWDelegateSecurIDCookie rsa-local AuthGWSession
-</Location>""", ("AuthGWDelegateSecurIDCookie: 'AuthGWSession' is the gateway's own",),
-     MODULES),
-    ("not-a-name", """
-<Location /app>
-    AuthGWDelegateSecurIDCookie "rsa local"
-</Location>""", ("AuthGWDelegateSecurIDCookie: 'rsa local' is not a cookie name",),
-     MODULES),
-]
-
-
-@pytest.mark.parametrize("name,conf,expect,modules", SECURID_REFUSED,
-                         ids=[c[0] for c in SECURID_REFUSED])
-def test_configtest_refuses_securid(make_httpd, secret, gw_users, name, conf, expect,
-                                    modules):
-    rc, out = _configtest(make_httpd, secret, gw_users, conf, modules)
-    assert rc != 0, out
-    for e in expect:
-        assert e in out, out
-
-
 @pytest.mark.parametrize("root", [
     "AuthType GatewayForm\n    AuthGWFormType passcode",
     "AuthType GatewayForm\n    AuthGWFormType passcode-password",
@@ -184,33 +134,8 @@ RADIUS_SECRET = "ds-Rad1us-secret"
 CHAL_CODE = "735102"        # the answer to the challenge (next tokencode)
 # alice's first factor is her password (the one the published server
 # knows): if the gateway kept it, basic delegation would log her on there.
-AUTHORIZE = """
-if (&User-Name == "alice") {
-	if (!&State) {
-		if (&User-Password == "%s") {
-			update reply {
-				&Reply-Message := "Enter the next tokencode"
-				&State := "ds-1"
-			}
-			update control {
-				&Response-Packet-Type := Access-Challenge
-			}
-			handled
-		}
-		else {
-			reject
-		}
-	}
-	elsif (&State == "ds-1" && &User-Password == "%s") {
-		update control {
-			&Auth-Type := Accept
-		}
-	}
-	else {
-		reject
-	}
-}
-""" % (USERS["alice"], CHAL_CODE)
+AUTHORIZE = challenge_unlang("alice", USERS["alice"], CHAL_CODE,
+                             "Enter the next tokencode", "ds-1")
 
 
 @pytest.fixture(scope="module")
