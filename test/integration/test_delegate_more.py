@@ -11,6 +11,7 @@ Run: flock /tmp/agw-samba.lock /usr/bin/python3 -m pytest -q test_delegate_more.
 
 import json
 import os
+import re
 
 import pytest
 
@@ -84,6 +85,21 @@ def test_securid_without_agent_cookie(make_gw, backend):
            " 'pcuser' has no SecurID cookie (rsa-local, webid2_dom)" % backend.port \
         in gw.error_log()
     assert counters(gw)["AuthGWDelegateAttempts"] == 0
+
+
+def test_securid_server_asking_for_credentials_is_an_alert(make_gw, published):
+    """An RSA agent asks with a page of its own; a 401 from the server is a
+    scheme the rule does not give: the alert, the challenge taken off."""
+    gw = make_gw(published.url("/nego"), location_extra="AuthGWDelegate securid",
+                 root_extra="AuthGWFormType passcode")
+    a = passcode_agent(gw)
+    a.cookies["rsa-local"] = (RSA_LOCAL, "/")
+    r = a.get("/app/n")
+    assert r.status_code == 401 and "WWW-Authenticate" not in r.headers, r.headers
+    assert a.session
+    assert re.search(r"AGW50001: alert: .*\(401, Negotiate\).*AuthGWDelegate is"
+                     r" securid there \(<Location /app>\)", gw.error_log())
+    assert counters(gw)["AuthGWDelegateErrors"] == 1
 
 
 SENT = {"rsa-local": RSA_LOCAL, "webid2_dom": RSA_DOM, "webid2": "old", "theme": "dark"}
