@@ -28,7 +28,9 @@ typedef struct {
     const char *where;     /* the section that set it, for log lines */
     const char *header;    /* AuthGWDelegateHeader; NULL: none */
     const char *spn;       /* AuthGWDelegateSPN; NULL: the default */
-    unsigned int method_set:1, header_set:1, spn_set:1;
+    /* AuthGWDelegateSecurIDCookie, NULL-terminated; NULL: the default */
+    const char *const *securid_cookies;
+    unsigned int method_set:1, header_set:1, spn_set:1, securid_cookies_set:1;
 } deleg_dir;
 
 /* Where the credentials sent to the published server came from. */
@@ -85,6 +87,8 @@ void *deleg_merge_dir(apr_pool_t *p, void *base, void *add);
 deleg_dir *deleg_dir_of(const request_rec *r);
 const char *deleg_cmd_method(cmd_parms *cmd, void *dc, const char *arg);
 const char *deleg_cmd_header(cmd_parms *cmd, void *dc, const char *arg);
+/* A header or cookie name (an RFC 9110 token, not empty). */
+int deleg_is_token(const char *s);
 
 /* delegate_check.c: refuses, at httpd -t and at start, receipts that
  * cannot give a method what it needs. */
@@ -101,6 +105,14 @@ const char *deleg_backend(request_rec *r);
 /* delegate_passthrough.c, delegate_basic.c: the methods */
 void deleg_passthrough_request(request_rec *r, deleg_req *q);
 void deleg_basic_request(request_rec *r, deleg_req *q);
+
+/* delegate_securid.c: AuthGWDelegate securid and
+ * AuthGWDelegateSecurIDCookie; the cookies of the client's SecurID agent
+ * as configured where r is (the default names when not set). */
+void deleg_securid_request(request_rec *r, deleg_req *q);
+const char *deleg_cmd_securid_cookie(cmd_parms *cmd, void *dc,
+                                     const char *args);
+const char *const *deleg_securid_cookies(const deleg_dir *d);
 
 /* delegate_kcd.c: Kerberos constrained delegation (AuthGWDelegate kcd,
  * AuthGWDelegateSPN); the check_config rule for kcd (NULL or why not);

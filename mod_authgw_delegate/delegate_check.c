@@ -33,6 +33,7 @@ typedef struct {
     const char *what;   /* "AuthType NTLM", for the message */
     int none;           /* no AuthType: nobody is authenticated */
     int password;       /* a password that can be sent on */
+    int passcode;       /* a one-time passcode (SecurID, via RADIUS) */
 } receipt;
 
 static void receipt_of(request_rec *r, receipt *rc)
@@ -56,11 +57,33 @@ static void receipt_of(request_rec *r, receipt *rc)
                                NULL);
     /* The passcode/password form collects the password apart from the
      * passcode; elsewhere a one-time passcode is no password. */
-    if (!strcasecmp(t, "Basic"))
+    if (!strcasecmp(t, "Basic")) {
         rc->password = !otp;
-    else if (!strcasecmp(t, "GatewayForm"))
+        rc->passcode = otp;
+    }
+    else if (!strcasecmp(t, "GatewayForm")) {
         rc->password = !strcmp(ft, "passcode-password")
             || (!strcmp(ft, "password") && !otp);
+        rc->passcode = otp || strcmp(ft, "password");
+    }
+}
+
+/* TMG pairs RSA SecurID delegation with a SecurID receipt only: the
+ * published server's agent trusts users who gave a passcode, and a
+ * gateway that let them in with something else would pass them on. */
+static const char *securid_refusal(request_rec *r, const deleg_dir *d,
+                                   const receipt *rc)
+{
+    if (rc->passcode)
+        return NULL;
+    return apr_psprintf(r->pool, "AuthGWDelegate securid (%s) cannot work"
+                        " with %s: SecurID delegation follows a SecurID"
+                        " passcode logon (AuthGWFormType passcode or"
+                        " passcode-password, or AuthGWRadiusOTP On), and this"
+                        " receipt takes none.  Use AuthGWDelegate kcd"
+                        " (Kerberos constrained delegation, any receipt),"
+                        " passthrough (the server's agent asks the client),"
+                        " or receive a passcode", d->where, rc->what);
 }
 
 /* NULL when the merged configuration of r can work, else why not. */
@@ -72,10 +95,14 @@ static const char *refusal(request_rec *r, int explicit_here)
 
     if (d->method == DELEG_KCD)
         return deleg_kcd_refusal(r, explicit_here);
-    if (!m->needs_password)
+    if (!m->needs_password && d->method != DELEG_SECURID)
         return NULL;
     receipt_of(r, &rc);
-    if (rc.password || (rc.none && !explicit_here))
+    if (rc.none && !explicit_here)
+        return NULL;
+    if (d->method == DELEG_SECURID && !rc.none)
+        return securid_refusal(r, d, &rc);
+    if (rc.password)
         return NULL;
     if (rc.none)
         return apr_psprintf(r->pool, "AuthGWDelegate %s in %s has no"

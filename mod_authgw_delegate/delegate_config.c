@@ -13,7 +13,7 @@ const deleg_method deleg_methods[DELEG_COUNT] = {
     [DELEG_NTLM] = { "ntlm", 0, 1, 1, "NTLM", NULL },
     [DELEG_NEGOTIATE] = { "negotiate", 0, 1, 1, "Negotiate", NULL },
     [DELEG_KCD] = { "kcd", 1, 0, 1, "Negotiate", deleg_kcd_request },
-    [DELEG_SECURID] = { "securid", 0, 0, 1, NULL, NULL },
+    [DELEG_SECURID] = { "securid", 1, 0, 1, NULL, deleg_securid_request },
 };
 
 void *deleg_create_dir(apr_pool_t *p, char *dir)
@@ -34,6 +34,7 @@ void *deleg_merge_dir(apr_pool_t *p, void *basev, void *addv)
     c->where = add->method_set ? add->where : base->where;
     MERGE(header);
     MERGE(spn);
+    MERGE(securid_cookies);
     return c;
 }
 
@@ -51,6 +52,22 @@ static const char *section_of(cmd_parms *cmd)
     return apr_pstrcat(cmd->pool, sec->directive, " ", sec->args, NULL);
 }
 
+/* "none, passthrough, basic, kcd or securid": what the directive takes */
+static const char *implemented(apr_pool_t *p)
+{
+    const char *list = NULL, *last = NULL;
+    int i;
+
+    for (i = 0; i < DELEG_COUNT; i++) {
+        if (!deleg_methods[i].implemented)
+            continue;
+        if (last)
+            list = list ? apr_pstrcat(p, list, ", ", last, NULL) : last;
+        last = deleg_methods[i].name;
+    }
+    return apr_pstrcat(p, list, " or ", last, NULL);
+}
+
 const char *deleg_cmd_method(cmd_parms *cmd, void *dc, const char *arg)
 {
     deleg_dir *c = dc;
@@ -61,15 +78,25 @@ const char *deleg_cmd_method(cmd_parms *cmd, void *dc, const char *arg)
             break;
     if (i == DELEG_COUNT)
         return apr_psprintf(cmd->pool, "AuthGWDelegate: unknown method '%s';"
-                            " use none, passthrough, basic or kcd", arg);
+                            " use %s", arg, implemented(cmd->pool));
     if (!deleg_methods[i].implemented)
         return apr_psprintf(cmd->pool, "AuthGWDelegate %s: not implemented"
-                            " yet; use none, passthrough, basic or kcd for now",
-                            deleg_methods[i].name);
+                            " yet; use %s for now", deleg_methods[i].name,
+                            implemented(cmd->pool));
     c->method = (deleg_kind)i;
     c->where = section_of(cmd);
     c->method_set = 1;
     return NULL;
+}
+
+int deleg_is_token(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!apr_isalnum(*s) && !strchr("!#$%&'*+-.^_`|~", *s))
+            return 0;
+    return 1;
 }
 
 /* Names that carry the request itself, or credentials of their own. */
@@ -83,25 +110,23 @@ const char *deleg_cmd_header(cmd_parms *cmd, void *dc, const char *arg)
 {
     deleg_dir *c = dc;
     const char *const *h;
-    const char *s;
 
     c->header_set = 1;
     if (!strcasecmp(arg, "Off")) {
         c->header = NULL;
         return NULL;
     }
-    for (s = arg; *s; s++)
-        if (!apr_isalnum(*s) && !strchr("!#$%&'*+-.^_`|~", *s))
-            return apr_psprintf(cmd->pool, "AuthGWDelegateHeader: '%s' is not"
-                                " a header name (letters, digits and '-',"
-                                " e.g. X-Remote-User)", arg);
+    if (!*arg)
+        return "AuthGWDelegateHeader: name a header, e.g. X-Remote-User";
+    if (!deleg_is_token(arg))
+        return apr_psprintf(cmd->pool, "AuthGWDelegateHeader: '%s' is not"
+                            " a header name (letters, digits and '-', e.g."
+                            " X-Remote-User)", arg);
     for (h = reserved_headers; *h; h++)
         if (!strcasecmp(arg, *h))
             return apr_psprintf(cmd->pool, "AuthGWDelegateHeader: '%s' is a"
                                 " header the request needs for itself; name"
                                 " another, e.g. X-Remote-User", arg);
-    if (!*arg)
-        return "AuthGWDelegateHeader: name a header, e.g. X-Remote-User";
     c->header = arg;
     return NULL;
 }

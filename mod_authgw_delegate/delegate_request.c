@@ -97,21 +97,35 @@ static void identity_header(request_rec *r, const char *name)
     apr_table_setn(r->headers_in, name, r->user);
 }
 
+/* The gateway's cookies; and the client's SecurID agent cookies too,
+ * except where the client may authenticate to the server (passthrough) or
+ * they are the delegation (securid). */
+static const char *const *stripped_cookies(request_rec *r, const deleg_dir *d)
+{
+    apr_array_header_t *a = apr_array_make(r->pool, 5, sizeof(char *));
+    const char *const *n;
+
+    APR_ARRAY_PUSH(a, const char *) = deleg_fn.cookie_name
+        ? deleg_fn.cookie_name(r) : AUTHGW_SESSION_COOKIE;
+    APR_ARRAY_PUSH(a, const char *) = AUTHGW_PRE_COOKIE;
+    if (d->method != DELEG_PASSTHROUGH && d->method != DELEG_SECURID)
+        for (n = deleg_securid_cookies(d); *n; n++)
+            APR_ARRAY_PUSH(a, const char *) = *n;
+    APR_ARRAY_PUSH(a, const char *) = NULL;
+    return (const char *const *)a->elts;
+}
+
 int deleg_fixups(request_rec *r)
 {
     deleg_dir *d = deleg_dir_of(r);
     const deleg_method *m = &deleg_methods[d->method];
-    const char *cookies[] = {
-        deleg_fn.cookie_name ? deleg_fn.cookie_name(r) : AUTHGW_SESSION_COOKIE,
-        AUTHGW_PRE_COOKIE, NULL
-    };
     deleg_req *q;
 
     if (!to_published_server(r))
         return DECLINED;
     q = deleg_req_of(r);
     q->dir = d;
-    agw_strip_credentials(r, cookies);
+    agw_strip_credentials(r, stripped_cookies(r, d));
     if (d->header)
         identity_header(r, d->header);
     if (m->request)

@@ -1,5 +1,6 @@
 /* mod_authgw_delegate: delegation to published servers (AuthGWDelegate
- * none, passthrough, basic, kcd; AuthGWDelegateHeader, AuthGWDelegateSPN).
+ * none, passthrough, basic, kcd, securid; AuthGWDelegateHeader,
+ * AuthGWDelegateSPN, AuthGWDelegateSecurIDCookie).
  * Module record, directive table and hook registration only; see
  * docs/delegation.md. */
 #include "delegate.h"
@@ -55,7 +56,7 @@ static void deleg_register_hooks(apr_pool_t *p)
 static const command_rec deleg_cmds[] = {
     DIR(Delegate, deleg_cmd_method,
         "how the user's credentials reach the published server: none"
-        " (default), passthrough, basic, kcd (ntlm, negotiate, securid: not"
+        " (default), passthrough, basic, kcd, securid (ntlm, negotiate: not"
         " implemented yet)"),
     DIR(DelegateSPN, deleg_cmd_spn,
         "the published server's service principal for AuthGWDelegate kcd"
@@ -63,6 +64,12 @@ static const command_rec deleg_cmds[] = {
     DIR(DelegateHeader, deleg_cmd_header,
         "request header that tells the published server the authenticated"
         " user (a client-sent copy is always removed), or Off"),
+    AP_INIT_RAW_ARGS("AuthGWDelegateSecurIDCookie", deleg_cmd_securid_cookie,
+                     NULL, ACCESS_CONF,
+                     "the cookies of the client's RSA SecurID agent that"
+                     " AuthGWDelegate securid passes on, and every other"
+                     " method but passthrough strips (default rsa-local"
+                     " webid2_dom)"),
     { NULL }
 };
 

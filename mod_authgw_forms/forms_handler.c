@@ -211,6 +211,25 @@ static int refuse(request_rec *r, const char *user, const char *ret,
 #define CHALLENGE_ID_LEN 16
 #define CHALLENGE_TTL 300
 
+/* The session is made at the answer, in another request: the delegation
+ * password of the first post is not carried over (it would wait in the
+ * store, in the challenge record, unsealed: nothing keyed to the client
+ * exists yet), so the session keeps none. */
+static void drop_delegation_password(request_rec *r, const char *user)
+{
+    const char *pw = NULL;
+
+    apr_pool_userdata_get((void **)&pw, AUTHGW_POOL_DELEG_PASSWORD, r->pool);
+    if (!pw)
+        return;
+    apr_pool_userdata_setn(NULL, AUTHGW_POOL_DELEG_PASSWORD, NULL, r->pool);
+    agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20062)
+             "the session of user '%s' will keep no delegation password:"
+             " the logon goes through a challenge, so AuthGWDelegate basic"
+             " will send nothing for it (AGW50004)",
+             agw_log_item(r->pool, user));
+}
+
 /* A provider challenged: keep what the answer needs in the store under a
  * fresh id, used once, and ask the user. */
 static int start_challenge(request_rec *r, const char *user, const char *which,
@@ -234,6 +253,7 @@ static int start_challenge(request_rec *r, const char *user, const char *which,
     agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20025)
              "provider %s challenged user '%s' from %s; asking for the answer",
              which, agw_log_item(r->pool, user), r->useragent_ip);
+    drop_delegation_password(r, user);
     return forms_page_challenge(r, msg ? msg : "", idb, csrf);
 }
 

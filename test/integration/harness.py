@@ -12,8 +12,10 @@ Also here: helpers to write htpasswd and secret files, and an HTTP client side
 of the forms logon (form parsing, Set-Cookie parsing, ``logon()``).
 """
 
+import base64
 import html
 import html.parser
+import http.client
 import os
 import re
 import secrets
@@ -700,6 +702,37 @@ def get(url, session=None, headers=None, **kw):
         h["Cookie"] = (h["Cookie"] + "; " + c) if "Cookie" in h else c
     kw.setdefault("timeout", 15)
     return requests.get(url, headers=h, allow_redirects=False, **kw)
+
+
+def basic_authorization(user, password):
+    """The value of an Authorization: Basic header."""
+    return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+
+
+def interleaved(httpd, requests_of, rounds=4, one_connection=False):
+    """GETs of several users in turn on keep-alive connections: one per user,
+    or all on ``one_connection``.  ``requests_of`` maps a user to a function
+    (round) -> (path, headers).  Returns [(user, round, status, body)]."""
+    users = list(requests_of)
+    conns = {}
+    out = []
+    try:
+        for i in range(rounds):
+            for u in users:
+                key = None if one_connection else u
+                if key not in conns:
+                    conns[key] = http.client.HTTPConnection("127.0.0.1", httpd.port,
+                                                            timeout=20)
+                c = conns[key]
+                path, headers = requests_of[u](i)
+                c.request("GET", path, headers=headers)
+                r = c.getresponse()
+                out.append((u, i, r.status, r.read()))
+                assert not r.will_close, "the gateway closed the connection"
+    finally:
+        for c in conns.values():
+            c.close()
+    return out
 
 
 def backend_view(resp):

@@ -454,6 +454,13 @@ class Redis(Service):
     def command(self, *args):
         return resp_command(self.port, *args, host=self.host)
 
+    def dump(self):
+        """{key: value} of every string key, as an attacker with read
+        access would take them: ``redis-cli --scan``, then GET each."""
+        out = subprocess.run(["redis-cli", "-h", self.host, "-p", str(self.port),
+                              "--scan"], capture_output=True, check=True).stdout
+        return {k: self.command("GET", k) for k in out.split(b"\n") if k}
+
 
 # --------------------------------------------------------------------------
 # memcached

@@ -22,6 +22,7 @@ import requests
 import harness
 from conftest import USERS
 from harness import backend_view, header
+from harness import basic_authorization as basic
 from webclient import Agent, assert_logged_on
 
 MODULES = ("core", "forms", "delegate")
@@ -41,10 +42,6 @@ STATUS = """
 """
 
 
-def basic(user, password):
-    return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
-
-
 def basic_user(value):
     """The user of an Authorization: Basic value, or None."""
     if not value or not value.startswith("Basic "):
@@ -55,7 +52,8 @@ def basic_user(value):
 @pytest.fixture
 def published(make_httpd, backend):
     """The published server: /basic needs Basic (realm "published"),
-    /nego answers 401 Negotiate to everyone, /p407 answers 407."""
+    /nego and /ntlm answer 401 Negotiate and 401 NTLM to everyone, /p407
+    answers 407."""
     d = harness.new_dir("published")
     pw = harness.htpasswd(d + "/htpasswd", dict(USERS, carol=CAROL_PUB))
     auth = """
@@ -75,6 +73,11 @@ def published(make_httpd, backend):
     RewriteEngine On
     RewriteRule ^ - [R=401]
     Header always set WWW-Authenticate Negotiate
+</Location>
+<Location /ntlm>
+    RewriteEngine On
+    RewriteRule ^ - [R=401]
+    Header always set WWW-Authenticate NTLM
 </Location>
 <Location /p407>
     RewriteEngine On
@@ -96,6 +99,9 @@ def gw_users(creds):
 
 
 def receipt_lines(receipt, htpasswd):
+    """"basic", "form" (htpasswd), or the lines themselves ("AuthType ...")."""
+    if receipt.startswith("AuthType"):
+        return receipt
     if receipt == "basic":
         return """AuthType Basic
     AuthName "Gateway"
@@ -374,14 +380,22 @@ def test_basic_after_forms_basic_fallback(make_gw, published):
     assert r.headers.get("WWW-Authenticate") == 'Basic realm="Gateway", charset="UTF-8"'
 
 
-def test_basic_other_scheme_is_an_alert(make_gw, published):
-    gw = make_gw(published.url("/nego"), location_extra="AuthGWDelegate basic")
+@pytest.mark.parametrize("scheme", ["Negotiate", "NTLM"])
+def test_basic_other_scheme_is_an_alert(make_gw, published, scheme):
+    """The server asks for another scheme than the Basic it was sent: the
+    alert (a warning and AuthGWDelegateErrors), not a refusal."""
+    path = {"Negotiate": "/nego", "NTLM": "/ntlm"}[scheme]
+    gw = make_gw(published.url(path), location_extra="AuthGWDelegate basic")
     a = form_agent(gw, "alice", USERS["alice"])
     r = a.get("/app/n")
     assert r.status_code == 401 and "WWW-Authenticate" not in r.headers
     assert a.session, "an alert must not end the session"
-    assert re.search(r"AGW50001: alert: .*\(401, Negotiate\).*AuthGWDelegate is"
-                     r" basic there \(<Location /app>\)", gw.error_log())
+    assert re.search(r"\[authgw_delegate:warn\].*AGW50001: alert: .*\(401, %s\)"
+                     r".*AuthGWDelegate is basic there \(<Location /app>\)" % scheme,
+                     gw.error_log())
+    c = counters(gw)
+    assert (c["AuthGWDelegateAttempts"], c["AuthGWDelegateErrors"],
+            c["AuthGWDelegateFailures"]) == (1, 1, 0), c
 
 
 def test_store_dump_holds_no_password(make_httpd, secret, gw_users, published,
@@ -397,13 +411,17 @@ def test_store_dump_holds_no_password(make_httpd, secret, gw_users, published,
     assert header(backend_view(a.get("/app/")), "X-Backend-User") == "alice"
     b = form_agent(gw, "bob", USERS["bob"])
     assert header(backend_view(b.get("/app/")), "X-Backend-User") == "bob"
-    values = [redis_server.command("GET", k) for k in redis_server.command("KEYS", "*")]
+    values = list(redis_server.dump().values())
     assert len([v for v in values if v]) >= 2
-    for pw in (USERS["alice"], USERS["bob"]):
+    assert_no_password(values, [("alice", USERS["alice"]), ("bob", USERS["bob"])])
+
+
+def assert_no_password(values, users):
+    """No value of a store dump holds a password in any spelling."""
+    for user, pw in users:
         for spelling in (pw.encode(), pw.encode("utf-16-le"),
                          base64.b64encode(pw.encode()),
-                         base64.b64encode(("alice:" + pw).encode()),
-                         base64.b64encode(("bob:" + pw).encode())):
+                         base64.b64encode(("%s:%s" % (user, pw)).encode())):
             assert not any(spelling in v for v in values if v), spelling
 
 
@@ -500,6 +518,31 @@ ProxyPass /app http://127.0.0.1:9/""", ("AuthGWDelegate basic (<Proxy http://127
 <Location /app>
     AuthGWDelegateHeader Authorization
 </Location>""", ("AuthGWDelegateHeader: 'Authorization'",), MODULES),
+    ("securid-password-form", """
+<Location />
+    AuthType GatewayForm
+    AuthUserFile %(pw)s
+    Require valid-user
+</Location>
+<Location /app>
+    ProxyPass http://127.0.0.1:9/
+    AuthGWDelegate securid
+</Location>""", ("AuthGWDelegate securid (<Location /app>) cannot work with AuthType"
+                 " GatewayForm with AuthGWFormType password", "kcd"), MODULES),
+    ("securid-no-receipt", """
+<Location /app>
+    AuthGWDelegate securid
+</Location>""", ("AuthGWDelegate securid in <Location /app> has no receipt",), MODULES),
+    ("securid-gateway-cookie", """
+<Location /app>
+    AuthGWDelegateSecurIDCookie rsa-local AuthGWSession
+</Location>""", ("AuthGWDelegateSecurIDCookie: 'AuthGWSession' is the gateway's own",),
+     MODULES),
+    ("securid-not-a-name", """
+<Location /app>
+    AuthGWDelegateSecurIDCookie "rsa local"
+</Location>""", ("AuthGWDelegateSecurIDCookie: 'rsa local' is not a cookie name",),
+     MODULES),
 ]
 
 

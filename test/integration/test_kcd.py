@@ -16,7 +16,6 @@ kcweb.gw.test are added to /etc/hosts (127.0.0.1).
 Users and accounts here start with "kc" (the AD is shared by every file).
 """
 
-import base64
 import http.client
 import json
 import os
@@ -27,7 +26,8 @@ import pytest
 
 import harness
 import services
-from harness import backend_view, get, header
+from harness import backend_view, get, header, interleaved
+from harness import basic_authorization as basic
 from test_ntlm import curl
 from test_radius import current_totp
 from webclient import Agent, assert_logged_on
@@ -183,10 +183,6 @@ def gateway(make_httpd, secret, keytabs, files, published):
     return factory
 
 
-def basic(user, password):
-    return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
-
-
 def seen_as(view, gateway=None):
     """The user the published server authenticated; the token it got is
     SPNEGO and is never in the gateway's logs."""
@@ -257,22 +253,17 @@ def test_negotiate_receipt(gateway, ad, tmp_path):
 # users on keep-alive connections, and the cache
 # ---------------------------------------------------------------------------
 
-def test_two_users_interleaved_on_keepalive_connections(gateway):
+@pytest.mark.parametrize("one_connection", [False, True], ids=["own", "shared"])
+def test_two_users_interleaved_on_keepalive_connections(gateway, one_connection):
+    """Each user on a keep-alive connection of its own, or both in turn on
+    one: every answer is the user who sent the request."""
     h = gateway("file")
-    conns = {u: http.client.HTTPConnection("127.0.0.1", h.port, timeout=20)
-             for u in ("kcalice", "kcbob")}
-    try:
-        for i in range(4):
-            for u, c in conns.items():
-                c.request("GET", "/app/%s/%d" % (u, i),
-                          headers={"Authorization": basic(u, FILE_USERS[u])})
-                r = c.getresponse()
-                body = r.read()
-                assert r.status == 200, body[:300]
-                assert seen_as(json.loads(body), h) == u + "@GW.TEST", (u, i)
-    finally:
-        for c in conns.values():
-            c.close()
+    got = interleaved(h, {u: (lambda i, u=u: ("/app/%s/%d" % (u, i), {
+        "Authorization": basic(u, FILE_USERS[u])})) for u in ("kcalice", "kcbob")},
+        one_connection=one_connection)
+    for u, i, status, body in got:
+        assert status == 200, body[:300]
+        assert seen_as(json.loads(body), h) == u + "@GW.TEST", (u, i)
     # each user's KDC exchange happened at most once per child
     assert len(h.error_log().split("AGW50046")) - 1 <= 4
 

@@ -65,13 +65,14 @@ def svc_pw_file():
     harness.shutil.rmtree(d, ignore_errors=True)
 
 
-def directory(ad, pw_file, servers=None, base=None, extra=""):
-    """The lines of one directory (a <Location> or an alias section)."""
+def directory(ad, pw_file, servers=None, base=None, extra="", account="ldsvc"):
+    """The lines of one directory (a <Location> or an alias section), bound
+    as the service account ``account`` whose password is in pw_file."""
     servers = servers or ["ldaps://%s" % ad.dc_host]
     return "\n".join([
         "AuthGWLDAPServer " + " ".join(servers),
         'AuthGWLDAPBase "%s"' % (base or "CN=Users," + ad.base_dn),
-        'AuthGWLDAPBind simple "CN=ldsvc,CN=Users,%s" %s' % (ad.base_dn, pw_file),
+        'AuthGWLDAPBind simple "CN=%s,CN=Users,%s" %s' % (account, ad.base_dn, pw_file),
         "AuthGWLDAPCACert %s" % ad.ca_cert,
         "AuthGWLDAPTimeout 3",
         extra,

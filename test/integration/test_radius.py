@@ -75,14 +75,18 @@ USERS_FILE = "\n".join([
 ] + ['"%s"\tTOTP-Secret := "%s", Auth-Type := totp\n' % kv
      for kv in TOTP_USERS.items()])
 
-# unlang: challenge rounds, and the TOTP module's input.
-AUTHORIZE = """
-if (&User-Name == "chal") {
+
+def challenge_unlang(user, first, answer, message, state):
+    """FreeRADIUS unlang for a user who is challenged once: ``first`` gets
+    an Access-Challenge (``message``, State ``state``), ``answer`` to it an
+    Accept, anything else a Reject."""
+    return """
+if (&User-Name == "%(user)s") {
 	if (!&State) {
-		if (&User-Password == "%(pin)s") {
+		if (&User-Password == "%(first)s") {
 			update reply {
-				&Reply-Message := "Enter the next code"
-				&State := "chal-1"
+				&Reply-Message := "%(message)s"
+				&State := "%(state)s"
 			}
 			update control {
 				&Response-Packet-Type := Access-Challenge
@@ -93,7 +97,7 @@ if (&User-Name == "chal") {
 			reject
 		}
 	}
-	elsif (&State == "chal-1" && &User-Password == "%(code)s") {
+	elsif (&State == "%(state)s" && &User-Password == "%(answer)s") {
 		update control {
 			&Auth-Type := Accept
 		}
@@ -102,6 +106,13 @@ if (&User-Name == "chal") {
 		reject
 	}
 }
+""" % {"user": user, "first": first, "answer": answer, "message": message,
+       "state": state}
+
+
+# unlang: challenge rounds, and the TOTP module's input.
+AUTHORIZE = challenge_unlang("chal", CHAL_PIN, CHAL_CODE, "Enter the next code",
+                             "chal-1") + """
 if (&User-Name == "chal2") {
 	if (!&State) {
 		if (&User-Password == "%(pin2)s") {
@@ -142,8 +153,8 @@ if (&control:Auth-Type == "totp") {
 		&TOTP-Password := &User-Password
 	}
 }
-""" % {"pin": CHAL_PIN, "code": CHAL_CODE, "pin2": CHAL2_PIN,
-       "c1": CHAL2_CODES[0], "c2": CHAL2_CODES[1], "msg2": CHAL2_SECOND_MESSAGE}
+""" % {"pin2": CHAL2_PIN, "c1": CHAL2_CODES[0], "c2": CHAL2_CODES[1],
+       "msg2": CHAL2_SECOND_MESSAGE}
 
 AUTHENTICATE = """
 Auth-Type totp {
