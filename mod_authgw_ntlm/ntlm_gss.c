@@ -291,6 +291,7 @@ int ntlm_gss_accept(request_rec *r, const ntlm_wire *w,
         }
         r->user = apr_pstrmemdup(r->pool, nb.value, nb.length);
         r->ap_auth_type = NTLM_AUTH_NEGOTIATE;
+        agw_note_logon(r, "negotiate", "keytab");
         pac_groups(r, src);
         if (out.length)
             /* Mutual authentication: the AP-REP rides on the answer. */

@@ -64,6 +64,7 @@ int ntlm_conn_user(request_rec *r, const ntlm_wire *w)
         return DECLINED;
     r->user = apr_pstrdup(r->pool, st->user);
     r->ap_auth_type = NTLM_AUTH_NTLM;
+    agw_note_logon(r, "ntlm", NULL);
     if (st->groups)
         apr_table_set(r->notes, AUTHGW_NOTE_GROUPS, st->groups);
     agw_rlog(APLOG_MARK, APLOG_TRACE1, 0, r, AGWNO(30005)
@@ -250,6 +251,9 @@ static int leg_authenticate(request_rec *r, const ntlm_wire *w,
                 r->notes, AUTHGW_NOTE_GROUPS));
         r->user = apr_pstrdup(r->pool, user);
         r->ap_auth_type = NTLM_AUTH_NTLM;
+        agw_note_logon(r, "ntlm", ntlm_dir_of(r)->validator
+                                      == NTLM_VALIDATOR_WINBIND ? "winbind"
+                                                                : "file");
         ntlm_stat(AGW_M_NTLM, AGW_C_SUCCESSES);
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30012)
                  "NTLM logon of '%s' (%s%s) from %s",
