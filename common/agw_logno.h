@@ -9,6 +9,8 @@
  * Ranges handed out: 10060-10099 Kerberos (next free 10075), 10100-10109
  * forms; forms 20050-20059 password pages, 20060-20069 delegation (20062
  * next); delegation 50040-50069 Kerberos constrained delegation.
+ * Operations: core 10110-10139 (fail-open; next free 10114), forms
+ * 20080-20089, ntlm 30061-30069, radius 40020-40029.
  */
 #ifndef AGW_LOGNO_H
 #define AGW_LOGNO_H
