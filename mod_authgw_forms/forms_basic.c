@@ -92,8 +92,9 @@ int forms_basic(request_rec *r)
     if (res == AUTH_GENERAL_ERROR) {
         forms_core.stat(AGW_M_BASIC, AGW_C_ERRORS, 1);
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(20030)
-                 "Basic logon of '%s' from %s could not be checked: provider"
-                 " '%s' failed (see its own log lines)",
+                 "failed Basic logon: user '%s' from %s, reason"
+                 " validator-error: provider '%s' could not check it (see its"
+                 " own log lines)",
                  agw_log_item(r->pool, user), r->useragent_ip, which);
         if (forms_core.failopen(r, AGW_FO_UNREACHABLE, which,
                                 forms_dir_of(r)->providers, "basic") == OK)

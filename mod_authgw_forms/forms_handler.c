@@ -189,9 +189,10 @@ int forms_read_post(request_rec *r, apr_table_t **f)
 static int refuse_csrf(request_rec *r, const char *ret, const char *user)
 {
     agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20016)
-             "logon from %s refused: the form's CSRF token does not match"
-             " the browser's pre-logon cookie (an old page, cookies"
-             " blocked, or a cross-site post)", r->useragent_ip);
+             "logon failed: user '%s' from %s, reason csrf-mismatch: the"
+             " form's CSRF token does not match the browser's pre-logon"
+             " cookie (an old page, cookies blocked, or a cross-site post)",
+             agw_log_item(r->pool, user ? user : "-"), r->useragent_ip);
     forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
     return forms_send_logon(r, HTTP_FORBIDDEN, FORMS_MSG_EXPIRED_FORM, ret, user);
 }
@@ -291,8 +292,9 @@ static int conclude(request_rec *r, authn_status res, const char *user,
         return forms_finish_logon(r, user, ret, which);
     if (res == AUTH_GENERAL_ERROR) {
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(20018)
-                 "logon of user '%s' from %s failed: provider '%s' could not"
-                 " check the password (see its own log lines)",
+                 "logon failed: user '%s' from %s, reason validator-error:"
+                 " provider '%s' could not check the password (see its own"
+                 " log lines)",
                  agw_log_item(r->pool, user), r->useragent_ip, which);
         forms_core.stat(AGW_M_FORM, AGW_C_ERRORS, 1);
         if ((rv = failopen_logon(r, AGW_FO_UNREACHABLE, which, ret)) != DECLINED)

@@ -211,9 +211,9 @@ static int basic_check(request_rec *r, const ntlm_wire *w,
     case AUTH_GENERAL_ERROR:
         ntlm_stat(AGW_M_BASIC, AGW_C_ERRORS);
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30031)
-                 "Basic logon of '%s' from %s could not be checked by"
-                 " provider %s", agw_log_item(r->pool, user), r->useragent_ip,
-                 which);
+                 "failed Basic logon: user '%s' from %s, reason"
+                 " validator-error: provider %s could not check it",
+                 agw_log_item(r->pool, user), r->useragent_ip, which);
         if (ntlm_core.failopen(r, AGW_FO_UNREACHABLE, which,
                                ntlm_dir_of(r)->basic_providers, "basic") == OK)
             return OK;
@@ -221,10 +221,10 @@ static int basic_check(request_rec *r, const ntlm_wire *w,
     default:
         ntlm_stat(AGW_M_BASIC, AGW_C_FAILURES);
         agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(30032)
-                 "failed Basic logon: user '%s' from %s (provider %s): %s",
-                 agw_log_item(r->pool, user), r->useragent_ip, which,
+                 "failed Basic logon: user '%s' from %s, reason %s (provider"
+                 " %s)", agw_log_item(r->pool, user), r->useragent_ip,
                  res == AUTH_USER_NOT_FOUND ? "unknown-user"
-                 : res == AUTH_DENIED ? "wrong-password" : "refused");
+                 : res == AUTH_DENIED ? "wrong-password" : "refused", which);
         if ((res == AUTH_DENIED || res == AUTH_USER_NOT_FOUND)
             && ntlm_core.failopen(r, AGW_FO_REFUSED, which,
                                   ntlm_dir_of(r)->basic_providers, "basic")

@@ -263,20 +263,22 @@ static int leg_authenticate(request_rec *r, const ntlm_wire *w,
     case NTLM_V_ERROR:
         ntlm_stat(AGW_M_NTLM, AGW_C_ERRORS);
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30013)
-                 "NTLM logon of '%s\\%s' could not be checked: %s",
+                 "failed NTLM logon: user '%s\\%s' from %s, reason"
+                 " validator-error: it could not be checked: %s",
                  agw_log_item(r->pool, a.domain),
-                 agw_log_item(r->pool, a.user), why ? why : "?");
+                 agw_log_item(r->pool, a.user), r->useragent_ip,
+                 why ? why : "?");
         return HTTP_SERVICE_UNAVAILABLE;
     default:
         ntlm_stat(AGW_M_NTLM, AGW_C_FAILURES);
         agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(30014)
-                 "failed NTLM logon: user '%s\\%s' from %s (%s): %s",
+                 "failed NTLM logon: user '%s\\%s' from %s, reason %s (%s)",
                  agw_log_item(r->pool, a.domain),
                  agw_log_item(r->pool, a.user), r->useragent_ip,
-                 agw_ntlm_resp_name(resp.kind),
                  vr == NTLM_V_UNKNOWN ? "unknown-user"
                  : vr == NTLM_V_WRONG ? "wrong-password"
-                 : why ? why : "refused");
+                 : why ? why : "refused",
+                 agw_ntlm_resp_name(resp.kind));
         return ntlm_offer(r, w);
     }
 }
