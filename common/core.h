@@ -14,6 +14,10 @@
 #include "core_ldap.h"
 
 #define AGW_STORE_MUTEX "authgw-store"
+/* shmcb without a size: 8 MiB of anonymous shared memory, some 14 000
+ * entries (shmcb's own default, 512 000 bytes, holds under a thousand
+ * sessions). */
+#define AGW_SHMCB_DEFAULT_ARGS "(8388608)"
 
 typedef struct {
     /* AuthGWSecretFile */
