@@ -15,7 +15,8 @@ a logon failed, wrk failed).
 
 Environment: LOAD_SECONDS (default 60), LOAD_CONNECTIONS (200),
 LOAD_SESSIONS (500 sessions for the cookie requests), LOAD_LOGOFFS (3000
-sessions to log off), LOAD_WARMUP (5 s).
+sessions to log off), LOAD_WARMUP (5 s), LOAD_GRACEFUL (1; 0 runs the same
+mix without the restart, the control for the socket errors).
 """
 import concurrent.futures
 import http.client
@@ -32,13 +33,16 @@ CONNS = int(os.environ.get("LOAD_CONNECTIONS", "200"))
 N_SESSIONS = int(os.environ.get("LOAD_SESSIONS", "500"))
 N_LOGOFFS = int(os.environ.get("LOAD_LOGOFFS", "3000"))
 WARMUP = int(os.environ.get("LOAD_WARMUP", "5"))
+GRACEFUL = os.environ.get("LOAD_GRACEFUL", "1") != "0"
 THREADS = 2
 USER, PASSWORD = "loaduser", "L0ad-bench-pass"
 
-# Room for two generations of children during the graceful restart.
-MPM = {"ServerLimit": 8, "ThreadLimit": 64, "ThreadsPerChild": 64,
-       "MaxRequestWorkers": 128, "StartServers": 2, "MinSpareThreads": 64,
-       "MaxSpareThreads": 128}
+# Room for two generations of children during the graceful restart, and a
+# thread per wrk connection in each generation, so that the event MPM never
+# has to close kept-alive connections for want of workers.
+MPM = {"ServerLimit": 8, "ThreadLimit": 128, "ThreadsPerChild": 128,
+       "MaxRequestWorkers": 256, "StartServers": 2, "MinSpareThreads": 128,
+       "MaxSpareThreads": 256}
 
 # One cycle of ten requests per wrk thread: a logon (302 to the return
 # address), eight cookie requests (200) on sessions made before the run,
@@ -207,6 +211,8 @@ def main():
     harness.secret_file(secret, 1)
     htpasswd = harness.htpasswd(os.path.join(tmp, "htpasswd"), {USER: PASSWORD})
     conf = """
+# wrk does not retry a request the server closed the connection under
+MaxKeepAliveRequests 0
 AuthGWSecretFile %(secret)s
 # room for every session the run makes: an evicted session would look lost
 AuthGWStore "shmcb:%(tmp)s/store(67108864)"
@@ -246,7 +252,8 @@ AuthGWStore "shmcb:%(tmp)s/store(67108864)"
         time.sleep(SECONDS / 2)
         rss1 = children_rss_kib(gw)
         tg = time.time()
-        gw.graceful()
+        if GRACEFUL:
+            gw.graceful()
         tg_done = time.time()
         out, _ = run.communicate(timeout=SECONDS + 60)
         if run.returncode != 0:
@@ -257,8 +264,13 @@ AuthGWStore "shmcb:%(tmp)s/store(67108864)"
     finally:
         gw.stop()
     errors = f["other"] + sum(f["socket"].values())
-    print("wrk -t%d -c%d -d%ds, graceful restart at %.1f s (new generation"
-          " up %.1f s later)" % (THREADS, CONNS, SECONDS, tg - t0, tg_done - tg))
+    if GRACEFUL:
+        print("wrk -t%d -c%d -d%ds, graceful restart at %.1f s (new generation"
+              " up %.1f s later)" % (THREADS, CONNS, SECONDS, tg - t0,
+                                     tg_done - tg))
+    else:
+        print("wrk -t%d -c%d -d%ds, no restart (LOAD_GRACEFUL=0)" % (
+            THREADS, CONNS, SECONDS))
     print("%-34s %d (%.0f/s)" % ("requests", f["requests"], f["rps"]))
     print("%-34s %d" % ("logons (302 to the return address)", f["logons"]))
     print("%-34s %d" % ("200 (cookie requests, logoffs)", f["ok"]))
@@ -272,8 +284,8 @@ AuthGWStore "shmcb:%(tmp)s/store(67108864)"
     print("%-34s %d of %d" % ("sessions lost after the run", N_SESSIONS - valid,
                               N_SESSIONS))
     print(rss_line("RSS after warm-up", rss0))
-    print(rss_line("RSS before graceful (old gen.)", rss1))
-    print(rss_line("RSS at the end (new gen.)", rss2))
+    print(rss_line("RSS half-way (before the restart)", rss1))
+    print(rss_line("RSS at the end", rss2))
     m1 = sum(rss1.values()) / max(len(rss1), 1)
     m2 = sum(rss2.values()) / max(len(rss2), 1)
     print("%-34s %.2f" % ("mean child RSS end / before", m2 / m1 if m1 else 0))
