@@ -108,9 +108,8 @@ int forms_basic(request_rec *r)
              agw_log_item(r->pool, user), r->useragent_ip,
              usable(user, FORMS_MAX_NAME) && usable(pw, FORMS_MAX_SECRET)
                  ? reason(res) : "empty-or-oversized", which);
-    if (res != AUTH_DENIED && res != AUTH_USER_NOT_FOUND)
-        return challenge(r);
-    if (usable(user, FORMS_MAX_NAME) && usable(pw, FORMS_MAX_SECRET)
+    if ((res == AUTH_DENIED || res == AUTH_USER_NOT_FOUND)
+        && usable(user, FORMS_MAX_NAME) && usable(pw, FORMS_MAX_SECRET)
         && forms_core.failopen(r, AGW_FO_REFUSED, which,
                                forms_dir_of(r)->providers, "basic") == OK)
         return OK;
