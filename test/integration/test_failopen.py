@@ -243,3 +243,14 @@ def test_ntlm_basic_fallback(make_httpd, backend, radius_secret_file):
     assert "AuthGWSession" not in str(view["headers"])
     assert backend.paths() == ["/open/x"]
     harness.shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.mark.parametrize("line,message", [
+    ("AuthGWFailOpen maybe", "AuthGWFailOpen: 'maybe' is not off, service or all"),
+    ("AuthGWFailOpen all 0", "AuthGWFailOpen: '0' is not a number of seconds"),
+    ("AuthGWFailOpenHeader X:Bad", "AuthGWFailOpenHeader: 'X:Bad' is not a header name"),
+])
+def test_configuration_errors_at_configtest(make_gateway, line, message):
+    h = make_gateway(location_extra=line, start=False)
+    rc, out = h.configtest()
+    assert rc != 0 and message in out, out
