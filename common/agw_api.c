@@ -15,9 +15,10 @@ int agw_core_api_get(agw_core_api *api)
     api->cache_store = APR_RETRIEVE_OPTIONAL_FN(authgw_credcache_store);
     api->kerberos_identity = APR_RETRIEVE_OPTIONAL_FN(authgw_kerberos_identity);
     api->kerberos_realm = APR_RETRIEVE_OPTIONAL_FN(authgw_kerberos_realm);
+    api->failopen = APR_RETRIEVE_OPTIONAL_FN(authgw_failopen);
     return api->keyring && api->get && api->put && api->del && api->stat
         && api->cache_check && api->cache_store && api->kerberos_identity
-        && api->kerberos_realm
+        && api->kerberos_realm && api->failopen
         ? 0 : -1;
 }
 

@@ -285,3 +285,10 @@ authn_status agw_providers_check(request_rec *r, const apr_array_header_t *list,
     }
     return res;
 }
+
+void agw_note_logon(request_rec *r, const char *method, const char *validator)
+{
+    apr_table_setn(r->notes, AUTHGW_NOTE_METHOD, method);
+    if (validator)
+        apr_table_setn(r->notes, AUTHGW_NOTE_VALIDATOR, validator);
+}

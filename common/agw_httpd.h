@@ -70,6 +70,11 @@ authn_status agw_providers_check(request_rec *r, const apr_array_header_t *list,
                                  const char *only, const agw_core_api *count,
                                  const char **which);
 
+/* Notes the receipt method and the validator of a request let in, for the
+ * access log (AUTHGW_NOTE_METHOD, AUTHGW_NOTE_VALIDATOR; validator may be
+ * NULL). */
+void agw_note_logon(request_rec *r, const char *method, const char *validator);
+
 /* 1 when the request came in over TLS. */
 int agw_is_https(const request_rec *r);
 

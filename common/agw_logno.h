@@ -10,6 +10,8 @@
  * forms; forms 20050-20059 password pages, 20060-20069 delegation (20063
  * next); delegation 50040-50069 Kerberos constrained delegation,
  * 50100-50119 SecurID delegation and more methods (50101 next).
+ * Operations: core 10110-10139 (fail-open; next free 10114), forms
+ * 20080-20089, ntlm 30061-30069, radius 40020-40029.
  */
 #ifndef AGW_LOGNO_H
 #define AGW_LOGNO_H

@@ -13,6 +13,7 @@
 
 #include <httpd.h>
 
+#include "agw_failopen.h"
 #include "agw_seal.h"
 #include "agw_stats.h"
 
@@ -54,6 +55,22 @@ APR_DECLARE_OPTIONAL_FN(int, authgw_credcache_check,
 APR_DECLARE_OPTIONAL_FN(void, authgw_credcache_store,
                         (request_rec *r, const char *provider,
                          const char *user, const char *password));
+
+/* The fail-open decision (AuthGWFailOpen in r's location) for a receipt.
+ * c says what happened: no credentials, a validator that could not be
+ * reached (which names it: it is marked down in the store for every child
+ * and every gateway of a farm, for the policy's time-to-live), or refused
+ * credentials.  providers (agw_provider elements; NULL: "file") are the
+ * validators of r's location, whose marks are looked up.  When the policy
+ * lets r through: r->user is AuthGWFailOpenUser, r carries the notes
+ * FAILOPEN and METHOD (method), the environment variable AUTHGW_FAILOPEN and
+ * later the AuthGWFailOpenHeader request header, a line is logged, and OK
+ * is returned.  Otherwise DECLINED: the receipt answers as it would have.
+ * A receipt must not issue a session for a request let through. */
+APR_DECLARE_OPTIONAL_FN(int, authgw_failopen,
+                        (request_rec *r, agw_fo_case c, const char *which,
+                         const apr_array_header_t *providers,
+                         const char *method));
 
 /* The gateway's Kerberos identity in r's location: the keytab of
  * AuthGWKeytab and the principal of AuthGWKerberosPrincipal (each NULL when
@@ -133,6 +150,17 @@ APR_DECLARE_OPTIONAL_FN(int, authgw_radius_otp, (request_rec *r));
 #define AUTHGW_NOTE_ANSWER_STATE "authgw-answer-state"
 #define AUTHGW_NOTE_GROUPS "authgw-groups"
 
+/* Notes for the access log (LogFormat "%{authgw-method}n ..."), set when a
+ * request is let in.  METHOD: how its credentials came ("form", "basic",
+ * "ntlm", "negotiate", "cookie" for an SSO session).  VALIDATOR: the authn
+ * provider (or NTLM validator: "winbind", "file"; Negotiate: "keytab") that
+ * checked them on this request; unset for a session cookie.  FAILOPEN: set
+ * only on a request let through by AuthGWFailOpen, to the reason
+ * (agw_failopen_reason). */
+#define AUTHGW_NOTE_METHOD "authgw-method"
+#define AUTHGW_NOTE_VALIDATOR "authgw-validator"
+#define AUTHGW_NOTE_FAILOPEN "authgw-failopen"
+
 /* Account state, from a directory validator (authgw-ldap, authgw-kerberos).
  *
  * ACCOUNT: set with AUTH_DENIED when the directory refused a logon for a
@@ -171,6 +199,7 @@ typedef struct {
     APR_OPTIONAL_FN_TYPE(authgw_credcache_store) *cache_store;
     APR_OPTIONAL_FN_TYPE(authgw_kerberos_identity) *kerberos_identity;
     APR_OPTIONAL_FN_TYPE(authgw_kerberos_realm) *kerberos_realm;
+    APR_OPTIONAL_FN_TYPE(authgw_failopen) *failopen;
 } agw_core_api;
 
 /* Retrieves every core function; returns 0, or -1 when mod_authgw_core is

@@ -14,6 +14,10 @@
 #include "core_ldap.h"
 
 #define AGW_STORE_MUTEX "authgw-store"
+/* shmcb without a size: 8 MiB of anonymous shared memory, some 14 000
+ * entries (shmcb's own default, 512 000 bytes, holds under a thousand
+ * sessions). */
+#define AGW_SHMCB_DEFAULT_ARGS "(8388608)"
 
 typedef struct {
     /* AuthGWSecretFile */
@@ -36,6 +40,12 @@ typedef struct {
     int cache;             /* AuthGWCredentialCache */
     apr_int64_t cache_ttl; /* seconds */
     unsigned int cache_set:1;
+    /* AuthGWFailOpen (core_failopen.c) */
+    int failopen;              /* agw_fo_policy */
+    apr_int64_t failopen_ttl;  /* seconds a validator stays marked down */
+    const char *failopen_user; /* AuthGWFailOpenUser */
+    const char *failopen_header; /* AuthGWFailOpenHeader; NULL: none */
+    unsigned int failopen_set:1, failopen_user_set:1, failopen_header_set:1;
     core_krb5_dir krb5;    /* Kerberos identity (core_krb5.c) */
     core_ldap_dir ldap;    /* authgw-ldap (core_ldap.h) */
 } core_dir;
@@ -50,6 +60,19 @@ int authgw_credcache_check(request_rec *r, const char *provider,
                            const char *user, const char *password);
 void authgw_credcache_store(request_rec *r, const char *provider,
                             const char *user, const char *password);
+
+/* core_failopen.c: AuthGWFailOpen */
+void core_failopen_create_dir(core_dir *c);
+void core_failopen_merge_dir(core_dir *c, const core_dir *base,
+                             const core_dir *add);
+const char *core_cmd_failopen(cmd_parms *cmd, void *dc, const char *policy,
+                              const char *ttl);
+const char *core_cmd_failopen_user(cmd_parms *cmd, void *dc, const char *arg);
+const char *core_cmd_failopen_header(cmd_parms *cmd, void *dc,
+                                     const char *arg);
+int authgw_failopen(request_rec *r, agw_fo_case c, const char *which,
+                    const apr_array_header_t *providers, const char *method);
+int core_failopen_fixups(request_rec *r);
 
 /* The single configuration: every core directive is global. */
 core_conf *core_get(void);

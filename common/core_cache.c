@@ -26,6 +26,7 @@ void *core_create_dir(apr_pool_t *p, char *dir)
     core_dir *c = apr_pcalloc(p, sizeof *c);
     (void)dir;
     c->cache_ttl = DEFAULT_TTL;
+    core_failopen_create_dir(c);
     core_ldap_create_dir(p, &c->ldap);
     return c;
 }
@@ -36,6 +37,7 @@ void *core_merge_dir(apr_pool_t *p, void *basev, void *addv)
     c->cache = add->cache_set ? add->cache : base->cache;
     c->cache_ttl = add->cache_set ? add->cache_ttl : base->cache_ttl;
     c->cache_set = add->cache_set | base->cache_set;
+    core_failopen_merge_dir(c, base, add);
     core_krb5_dir_merge(&c->krb5, &base->krb5, &add->krb5);
     core_ldap_merge_dir(p, &c->ldap, &base->ldap, &add->ldap);
     return c;

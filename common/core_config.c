@@ -94,6 +94,8 @@ const char *core_cmd_store(cmd_parms *cmd, void *dc, const char *arg)
                             " mod_socache_%s: add 'LoadModule socache_%s_module"
                             " .../mod_socache_%s.so' before this line",
                             name, name, name, name);
+    if (!args && !strcmp(name, "shmcb"))
+        args = AGW_SHMCB_DEFAULT_ARGS;
     err = c->store->create(&c->store_inst, args, cmd->temp_pool, cmd->pool);
     if (err)
         return apr_psprintf(cmd->pool, "AuthGWStore: %s", err);

@@ -41,7 +41,8 @@ int core_store_check(apr_pool_t *pconf, server_rec *s)
                      " AuthGWStore");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    err = c->store->create(&c->store_inst, NULL, pconf, pconf);
+    c->store_args = AGW_SHMCB_DEFAULT_ARGS;
+    err = c->store->create(&c->store_inst, c->store_args, pconf, pconf);
     if (err) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, AGWNO(10002)
                      "the default session store cannot be created: %s", err);
@@ -147,16 +148,31 @@ void core_store_child_init(apr_pool_t *p, server_rec *s)
                      "cannot re-open the session store mutex in a child");
 }
 
-/* ns ":" key, in buf; returns its length or 0 when too long. */
+/* ns ":" key in buf (key ":" ns for shmcb); returns its length or 0 when
+ * too long.  shmcb chooses the subcache of an entry by the key's first
+ * byte: behind a namespace prefix every session would share one subcache,
+ * a small fraction of the store, and the oldest sessions would be dropped
+ * after about a thousand logons however large the store.  The key (a random
+ * session id, a MAC) comes first there.  redis and memcache keep ns ":" key,
+ * so that the nodes of a farm on different versions share sessions.  Both
+ * spellings are unambiguous: a namespace has no ':'. */
 static unsigned int make_key(unsigned char *buf, const char *ns,
-                             const unsigned char *key, unsigned int keylen)
+                             const unsigned char *key, unsigned int keylen,
+                             int key_first)
 {
     size_t nl = strlen(ns);
     if (nl + 1 + keylen > KEY_MAX)
         return 0;
-    memcpy(buf, ns, nl);
-    buf[nl] = ':';
-    memcpy(buf + nl + 1, key, keylen);
+    if (key_first) {
+        memcpy(buf, key, keylen);
+        buf[keylen] = ':';
+        memcpy(buf + keylen + 1, ns, nl);
+    }
+    else {
+        memcpy(buf, ns, nl);
+        buf[nl] = ':';
+        memcpy(buf + nl + 1, key, keylen);
+    }
     return (unsigned int)(nl + 1 + keylen);
 }
 
@@ -171,7 +187,8 @@ static apr_status_t store_do(store_op op, server_rec *s, const char *ns,
 {
     core_conf *c = core_get();
     unsigned char k[KEY_MAX];
-    unsigned int kl = make_key(k, ns, key, keylen);
+    unsigned int kl = make_key(k, ns, key, keylen,
+                               !strcmp(c->store_name, "shmcb"));
     apr_status_t rv;
 
     if (!kl)

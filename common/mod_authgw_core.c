@@ -64,6 +64,8 @@ static void core_register_hooks(apr_pool_t *p)
     ap_hook_check_config(core_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(core_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(core_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    /* after every module's stripping of client-sent identity headers */
+    ap_hook_fixups(core_failopen_fixups, NULL, NULL, APR_HOOK_LAST);
     APR_OPTIONAL_HOOK(ap, status_hook, core_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
     APR_REGISTER_OPTIONAL_FN(authgw_keyring);
@@ -73,6 +75,7 @@ static void core_register_hooks(apr_pool_t *p)
     APR_REGISTER_OPTIONAL_FN(authgw_stat_add);
     APR_REGISTER_OPTIONAL_FN(authgw_credcache_check);
     APR_REGISTER_OPTIONAL_FN(authgw_credcache_store);
+    APR_REGISTER_OPTIONAL_FN(authgw_failopen);
     core_krb5_register_hooks(p);
 }
 
@@ -86,6 +89,20 @@ static const command_rec core_cmds[] = {
                    OR_AUTHCFG | RSRC_CONF,
                    "On [seconds] | Off: remember validated credentials"
                    " (default Off; 300 s)"),
+    AP_INIT_TAKE12("AuthGWFailOpen", core_cmd_failopen, NULL,
+                   OR_AUTHCFG | RSRC_CONF,
+                   "off | service | all [seconds]: let requests through"
+                   " unauthenticated while a validator cannot be reached"
+                   " (default off; a validator stays marked down 30 s)"),
+    AP_INIT_TAKE1("AuthGWFailOpenUser", core_cmd_failopen_user, NULL,
+                  OR_AUTHCFG | RSRC_CONF,
+                  "the user name a request let through by AuthGWFailOpen"
+                  " gets (default: empty)"),
+    AP_INIT_TAKE1("AuthGWFailOpenHeader", core_cmd_failopen_header, NULL,
+                  OR_AUTHCFG | RSRC_CONF,
+                  "request header that tells the backend a request was let"
+                  " through by AuthGWFailOpen, or None (default"
+                  " X-AuthGW-FailOpen)"),
     CORE_KRB5_CMDS,
     CORE_LDAP_CMDS,
     { NULL }

@@ -73,6 +73,7 @@ int forms_check_authn(request_rec *r)
     if (user) {
         r->user = (char *)user;
         r->ap_auth_type = FORMS_AUTH_TYPE;
+        agw_note_logon(r, "cookie", NULL);
         return OK;
     }
     if (forms_dir_of(r)->basic_fallback) {
@@ -81,6 +82,9 @@ int forms_check_authn(request_rec *r)
         if (forms_is_basic_client(r))
             return forms_basic(r);
     }
+    if (forms_core.failopen(r, AGW_FO_NO_CREDENTIALS, NULL,
+                            forms_dir_of(r)->providers, "none") == OK)
+        return OK;
     /* No session: send the browser to the logon page, to come back here. */
     ret = agw_pct_encode(r->pool, r->unparsed_uri ? r->unparsed_uri : "/", 1);
     apr_table_setn(r->headers_out, "Location",

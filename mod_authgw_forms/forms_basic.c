@@ -50,6 +50,9 @@ int forms_basic(request_rec *r)
                                                    "Authorization"),
                             &user, &pw, &why)) {
     case AGW_BASIC_NOT_BASIC:
+        if (forms_core.failopen(r, AGW_FO_NO_CREDENTIALS, NULL,
+                                forms_dir_of(r)->providers, "none") == OK)
+            return OK;
         return challenge(r);
     case AGW_BASIC_MALFORMED:
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20028)
@@ -78,6 +81,7 @@ int forms_basic(request_rec *r)
     if (res == AUTH_GRANTED) {
         r->user = (char *)user;
         r->ap_auth_type = "Basic";
+        agw_note_logon(r, "basic", which);
         forms_core.stat(AGW_M_BASIC, AGW_C_SUCCESSES, 1);
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20029)
                  "Basic logon of '%s' from %s (provider %s)%s",
@@ -88,9 +92,13 @@ int forms_basic(request_rec *r)
     if (res == AUTH_GENERAL_ERROR) {
         forms_core.stat(AGW_M_BASIC, AGW_C_ERRORS, 1);
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(20030)
-                 "Basic logon of '%s' from %s could not be checked: provider"
-                 " '%s' failed (see its own log lines)",
+                 "failed Basic logon: user '%s' from %s, reason"
+                 " validator-error: provider '%s' could not check it (see its"
+                 " own log lines)",
                  agw_log_item(r->pool, user), r->useragent_ip, which);
+        if (forms_core.failopen(r, AGW_FO_UNREACHABLE, which,
+                                forms_dir_of(r)->providers, "basic") == OK)
+            return OK;
         return HTTP_SERVICE_UNAVAILABLE;
     }
     forms_core.stat(AGW_M_BASIC, AGW_C_FAILURES, 1);
@@ -100,5 +108,10 @@ int forms_basic(request_rec *r)
              agw_log_item(r->pool, user), r->useragent_ip,
              usable(user, FORMS_MAX_NAME) && usable(pw, FORMS_MAX_SECRET)
                  ? reason(res) : "empty-or-oversized", which);
+    if ((res == AUTH_DENIED || res == AUTH_USER_NOT_FOUND)
+        && usable(user, FORMS_MAX_NAME) && usable(pw, FORMS_MAX_SECRET)
+        && forms_core.failopen(r, AGW_FO_REFUSED, which,
+                               forms_dir_of(r)->providers, "basic") == OK)
+        return OK;
     return challenge(r);
 }

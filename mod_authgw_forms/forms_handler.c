@@ -189,20 +189,42 @@ int forms_read_post(request_rec *r, apr_table_t **f)
 static int refuse_csrf(request_rec *r, const char *ret, const char *user)
 {
     agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20016)
-             "logon from %s refused: the form's CSRF token does not match"
-             " the browser's pre-logon cookie (an old page, cookies"
-             " blocked, or a cross-site post)", r->useragent_ip);
+             "logon failed: user '%s' from %s, reason csrf-mismatch: the"
+             " form's CSRF token does not match the browser's pre-logon"
+             " cookie (an old page, cookies blocked, or a cross-site post)",
+             agw_log_item(r->pool, user ? user : "-"), r->useragent_ip);
     forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
     return forms_send_logon(r, HTTP_FORBIDDEN, FORMS_MSG_EXPIRED_FORM, ret, user);
 }
 
-static int refuse(request_rec *r, const char *user, const char *ret,
-                  const char *reason, const char *which)
+/* AuthGWFailOpen let a logon through: back to where the user was going,
+ * without a session (the session check lets the next requests through while
+ * the validator stays marked down).  DECLINED when it did not. */
+static int failopen_logon(request_rec *r, agw_fo_case c, const char *which,
+                          const char *ret)
 {
+    if (forms_core.failopen(r, c, which, forms_dir_of(r)->providers, "form")
+        != OK)
+        return DECLINED;
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Location", forms_safe_return(r, ret));
+    return HTTP_MOVED_TEMPORARILY;
+}
+
+/* checked: a validator refused the credentials (AuthGWFailOpen all may
+ * still let them through). */
+static int refuse(request_rec *r, const char *user, const char *ret,
+                  const char *reason, const char *which, int checked)
+{
+    int rv;
+
     agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(20019)
              "logon failed: user '%s' from %s, reason %s (provider %s)",
              agw_log_item(r->pool, user), r->useragent_ip, reason, which);
     forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
+    if (checked
+        && (rv = failopen_logon(r, AGW_FO_REFUSED, which, ret)) != DECLINED)
+        return rv;
     return forms_send_logon(r, HTTP_OK, FORMS_MSG_BAD_CREDENTIALS, ret, user);
 }
 
@@ -268,6 +290,7 @@ int forms_finish_logon(request_rec *r, const char *user, const char *ret,
              "user '%s' logged on from %s (provider %s)",
              agw_log_item(r->pool, user), r->useragent_ip, which);
     r->user = apr_pstrdup(r->pool, user);
+    agw_note_logon(r, "form", which);
     apr_table_addn(r->err_headers_out, "Set-Cookie",
                    agw_set_cookie(r->pool, FORMS_PRE_COOKIE, "", FORMS_PREFIX,
                                   NULL, agw_is_https(r), 0));
@@ -283,14 +306,19 @@ int forms_finish_logon(request_rec *r, const char *user, const char *ret,
 static int conclude(request_rec *r, authn_status res, const char *user,
                     const char *ret, const char *which)
 {
+    int rv;
+
     if (res == AUTH_GRANTED)
         return forms_finish_logon(r, user, ret, which);
     if (res == AUTH_GENERAL_ERROR) {
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(20018)
-                 "logon of user '%s' from %s failed: provider '%s' could not"
-                 " check the password (see its own log lines)",
+                 "logon failed: user '%s' from %s, reason validator-error:"
+                 " provider '%s' could not check the password (see its own"
+                 " log lines)",
                  agw_log_item(r->pool, user), r->useragent_ip, which);
         forms_core.stat(AGW_M_FORM, AGW_C_ERRORS, 1);
+        if ((rv = failopen_logon(r, AGW_FO_UNREACHABLE, which, ret)) != DECLINED)
+            return rv;
         return forms_send_logon(r, HTTP_SERVICE_UNAVAILABLE, FORMS_MSG_UNAVAILABLE,
                          ret, user);
     }
@@ -298,7 +326,7 @@ static int conclude(request_rec *r, authn_status res, const char *user,
         return start_challenge(r, user, which, ret);
     if (apr_table_get(r->notes, AUTHGW_NOTE_ACCOUNT))
         return forms_account_refused(r, user, ret, which);
-    return refuse(r, user, ret, failure_reason(res), which);
+    return refuse(r, user, ret, failure_reason(res), which, 1);
 }
 
 static int usable(const char *s, size_t max)
@@ -323,13 +351,13 @@ static int logon_post(request_rec *r)
     secret = apr_table_get(f, d->type == FORMS_TYPE_PASSWORD ? "password"
                                                              : "passcode");
     if (!usable(user, FORMS_MAX_NAME) || !usable(secret, FORMS_MAX_SECRET))
-        return refuse(r, user, ret, "empty-or-oversized", which);
+        return refuse(r, user, ret, "empty-or-oversized", which, 0);
     if (d->type == FORMS_TYPE_PASSCODE_PASSWORD) {
         const char *du = apr_table_get(f, "deleg_username");
         if (!usable(apr_table_get(f, "deleg_password"), FORMS_MAX_SECRET))
-            return refuse(r, user, ret, "no-delegation-password", which);
+            return refuse(r, user, ret, "no-delegation-password", which, 0);
         if (d->same_user && du && *du && strcasecmp(du, user))
-            return refuse(r, user, ret, "delegation-user-differs", which);
+            return refuse(r, user, ret, "delegation-user-differs", which, 0);
     }
     apr_table_setn(r->notes, AUTHGW_NOTE_RECEIPT, "form");
     forms_session_keep_password(r, f);
@@ -367,7 +395,7 @@ static int challenge_post(request_rec *r)
     /* one answer per challenge */
     forms_core.del(r->server, CHALLENGE_NS, id, CHALLENGE_ID_LEN, r->pool);
     if (!usable(answer, FORMS_MAX_SECRET))
-        return refuse(r, fields[0], fields[3], "empty-answer", fields[1]);
+        return refuse(r, fields[0], fields[3], "empty-answer", fields[1], 0);
     apr_table_setn(r->notes, AUTHGW_NOTE_RECEIPT, "form");
     apr_table_setn(r->notes, AUTHGW_NOTE_ANSWER_STATE, fields[2]);
     res = forms_check_password(r, fields[0], answer, fields[1], &which);

@@ -132,7 +132,8 @@ static int issue_session(request_rec *r, int rc, const char *method)
     int st;
     /* On a forward proxy a Set-Cookie would be taken for the origin's. */
     if (rc != OK || !r->user || !ntlm_dir_of(r)->session_cookie
-        || r->proxyreq == PROXYREQ_PROXY)
+        || r->proxyreq == PROXYREQ_PROXY
+        || apr_table_get(r->notes, AUTHGW_NOTE_FAILOPEN))
         return rc;
     if (!ntlm_session_issue) {
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30024)
@@ -165,6 +166,7 @@ static int session_user(request_rec *r)
         return DECLINED;
     r->user = apr_pstrdup(r->pool, user);
     r->ap_auth_type = (char *)ap_auth_type(r);
+    agw_note_logon(r, "cookie", NULL);
     agw_rlog(APLOG_MARK, APLOG_TRACE1, 0, r, AGWNO(30027)
              "session cookie of '%s' accepted instead of a handshake",
              agw_log_item(r->pool, r->user));
@@ -199,6 +201,7 @@ static int basic_check(request_rec *r, const ntlm_wire *w,
     case AUTH_GRANTED:
         r->user = (char *)user;
         r->ap_auth_type = "Basic";
+        agw_note_logon(r, "basic", which);
         ntlm_stat(AGW_M_BASIC, AGW_C_SUCCESSES);
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30030)
                  "Basic logon of '%s' from %s (provider %s)%s",
@@ -208,16 +211,25 @@ static int basic_check(request_rec *r, const ntlm_wire *w,
     case AUTH_GENERAL_ERROR:
         ntlm_stat(AGW_M_BASIC, AGW_C_ERRORS);
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30031)
-                 "Basic logon of '%s' could not be checked by provider %s",
-                 agw_log_item(r->pool, user), which);
-        return HTTP_INTERNAL_SERVER_ERROR;
+                 "failed Basic logon: user '%s' from %s, reason"
+                 " validator-error: provider %s could not check it",
+                 agw_log_item(r->pool, user), r->useragent_ip, which);
+        if (ntlm_core.failopen(r, AGW_FO_UNREACHABLE, which,
+                               ntlm_dir_of(r)->basic_providers, "basic") == OK)
+            return OK;
+        return HTTP_SERVICE_UNAVAILABLE;
     default:
         ntlm_stat(AGW_M_BASIC, AGW_C_FAILURES);
         agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(30032)
-                 "failed Basic logon: user '%s' from %s (provider %s): %s",
-                 agw_log_item(r->pool, user), r->useragent_ip, which,
+                 "failed Basic logon: user '%s' from %s, reason %s (provider"
+                 " %s)", agw_log_item(r->pool, user), r->useragent_ip,
                  res == AUTH_USER_NOT_FOUND ? "unknown-user"
-                 : res == AUTH_DENIED ? "wrong-password" : "refused");
+                 : res == AUTH_DENIED ? "wrong-password" : "refused", which);
+        if ((res == AUTH_DENIED || res == AUTH_USER_NOT_FOUND)
+            && ntlm_core.failopen(r, AGW_FO_REFUSED, which,
+                                  ntlm_dir_of(r)->basic_providers, "basic")
+               == OK)
+            return OK;
         return ntlm_offer(r, w);
     }
 }

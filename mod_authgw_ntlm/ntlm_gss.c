@@ -291,6 +291,7 @@ int ntlm_gss_accept(request_rec *r, const ntlm_wire *w,
         }
         r->user = apr_pstrmemdup(r->pool, nb.value, nb.length);
         r->ap_auth_type = NTLM_AUTH_NEGOTIATE;
+        agw_note_logon(r, "negotiate", "keytab");
         pac_groups(r, src);
         if (out.length)
             /* Mutual authentication: the AP-REP rides on the answer. */
@@ -313,7 +314,9 @@ int ntlm_gss_accept(request_rec *r, const ntlm_wire *w,
                      r->useragent_ip);
         else
             agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(30023)
-                     "failed Negotiate logon from %s: %s", r->useragent_ip,
+                     "failed Negotiate logon from %s, reason"
+                     " kerberos-refused (the user's name is inside the"
+                     " ticket that failed): %s", r->useragent_ip,
                      gss_text(r->pool, maj, min));
         rc = ntlm_offer(r, w);
     }

@@ -64,6 +64,7 @@ int ntlm_conn_user(request_rec *r, const ntlm_wire *w)
         return DECLINED;
     r->user = apr_pstrdup(r->pool, st->user);
     r->ap_auth_type = NTLM_AUTH_NTLM;
+    agw_note_logon(r, "ntlm", NULL);
     if (st->groups)
         apr_table_set(r->notes, AUTHGW_NOTE_GROUPS, st->groups);
     agw_rlog(APLOG_MARK, APLOG_TRACE1, 0, r, AGWNO(30005)
@@ -250,6 +251,9 @@ static int leg_authenticate(request_rec *r, const ntlm_wire *w,
                 r->notes, AUTHGW_NOTE_GROUPS));
         r->user = apr_pstrdup(r->pool, user);
         r->ap_auth_type = NTLM_AUTH_NTLM;
+        agw_note_logon(r, "ntlm", ntlm_dir_of(r)->validator
+                                      == NTLM_VALIDATOR_WINBIND ? "winbind"
+                                                                : "file");
         ntlm_stat(AGW_M_NTLM, AGW_C_SUCCESSES);
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(30012)
                  "NTLM logon of '%s' (%s%s) from %s",
@@ -259,20 +263,22 @@ static int leg_authenticate(request_rec *r, const ntlm_wire *w,
     case NTLM_V_ERROR:
         ntlm_stat(AGW_M_NTLM, AGW_C_ERRORS);
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(30013)
-                 "NTLM logon of '%s\\%s' could not be checked: %s",
+                 "failed NTLM logon: user '%s\\%s' from %s, reason"
+                 " validator-error: it could not be checked: %s",
                  agw_log_item(r->pool, a.domain),
-                 agw_log_item(r->pool, a.user), why ? why : "?");
+                 agw_log_item(r->pool, a.user), r->useragent_ip,
+                 why ? why : "?");
         return HTTP_SERVICE_UNAVAILABLE;
     default:
         ntlm_stat(AGW_M_NTLM, AGW_C_FAILURES);
         agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(30014)
-                 "failed NTLM logon: user '%s\\%s' from %s (%s): %s",
+                 "failed NTLM logon: user '%s\\%s' from %s, reason %s (%s)",
                  agw_log_item(r->pool, a.domain),
                  agw_log_item(r->pool, a.user), r->useragent_ip,
-                 agw_ntlm_resp_name(resp.kind),
                  vr == NTLM_V_UNKNOWN ? "unknown-user"
                  : vr == NTLM_V_WRONG ? "wrong-password"
-                 : why ? why : "refused");
+                 : why ? why : "refused",
+                 agw_ntlm_resp_name(resp.kind));
         return ntlm_offer(r, w);
     }
 }

@@ -58,6 +58,18 @@ DEFAULT_HTTPD_MODULES = [
 ]
 
 ERROR_LEVELS = ("error", "crit", "alert", "emerg")
+
+# Every password, passcode and secret the suite hands out, whichever test
+# made it: each httpd's error and access logs (our modules at trace8) are
+# searched for all of them when it stops, not only for the ones its own test
+# named.  A secret is registered before it is used, so every secret that
+# could reach a log is known by then.  Strings shorter than 6 characters
+# would match ordinary text and are left out.
+SECRETS = set()
+
+
+def remember_secret(*values):
+    SECRETS.update(v for v in values if isinstance(v, str) and len(v) >= 6)
 _LOG_LINE = re.compile(r"^\[[^\]]*\] \[([A-Za-z0-9_]+):([a-z0-9]+)\]")
 _CRASH = re.compile(r"exit signal|dumped core|AH00052", re.I)
 
@@ -115,6 +127,7 @@ def free_port():
 def htpasswd(path, users):
     """Writes an htpasswd file (bcrypt) for {user: password}; 0644 so that
     httpd's children can read it."""
+    remember_secret(*users.values())
     first = True
     for user, pw in users.items():
         args = ["htpasswd", "-b", "-B", "-C", "5"]
@@ -143,6 +156,7 @@ def secret_file(path, lines=1):
     lines = list(lines)
     for k in lines:
         assert len(k) >= 32, "secret lines must have at least 32 characters"
+    remember_secret(*lines)
     write_file(path, "".join(k + "\n" for k in lines), mode=0o640)
     try:
         shutil.chown(path, group="www-data")
@@ -507,8 +521,10 @@ DirectoryIndex index.html
         self.expected_errors.extend((re.compile(p), tuple(levels)) for p in patterns)
 
     def forbid_in_log(self, *strings):
-        """Strings (passwords, cookie values) that must never be logged."""
+        """Strings (passwords, cookie values) that must never be logged, in
+        this httpd's logs and (through SECRETS) in every later one's."""
         self.forbidden_in_log.extend(s for s in strings if s)
+        remember_secret(*strings)
 
     def log_problems(self):
         problems = []
@@ -525,7 +541,7 @@ DirectoryIndex index.html
                     and not any(level in lv and p.search(line)
                                 for p, lv in self.expected_errors)):
                 problems.append("unexpected %s: %s" % (level, line))
-        for s in set(self.forbidden_in_log):
+        for s in set(self.forbidden_in_log) | SECRETS:
             for where, text in (("error log", log), ("access log", self.access_log())):
                 if s in text:
                     problems.append("secret %r... appears in the %s" % (s[:6], where))

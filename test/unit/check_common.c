@@ -29,6 +29,7 @@ int main(void)
     srunner_add_suite(sr, suite_challenge());
     srunner_add_suite(sr, suite_cookie());
     srunner_add_suite(sr, suite_domain());
+    srunner_add_suite(sr, suite_failopen());
     srunner_add_suite(sr, suite_form());
     srunner_add_suite(sr, suite_html());
     srunner_add_suite(sr, suite_lang());

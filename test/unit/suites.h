@@ -15,6 +15,7 @@ Suite *suite_bytes(void);
 Suite *suite_challenge(void);
 Suite *suite_cookie(void);
 Suite *suite_domain(void);
+Suite *suite_failopen(void);
 Suite *suite_form(void);
 Suite *suite_html(void);
 Suite *suite_lang(void);
