@@ -25,8 +25,9 @@ typedef struct {
     const char *sso_domain;
     apr_int64_t idle;     /* seconds; 0: no idle time-out */
     apr_int64_t lifetime; /* seconds */
+    int bind_ip;          /* AuthGWSessionBindIP */
     unsigned int cookie_name_set:1, sso_domain_set:1, idle_set:1,
-        lifetime_set:1;
+        lifetime_set:1, bind_ip_set:1;
 } forms_srv;
 
 typedef enum {
@@ -74,6 +75,7 @@ const char *forms_cmd_templates(cmd_parms *cmd, void *dc, const char *arg);
 const char *forms_cmd_language(cmd_parms *cmd, void *dc, const char *arg);
 const char *forms_cmd_agents(cmd_parms *cmd, void *dc, const char *arg);
 const char *forms_cmd_basic_fallback(cmd_parms *cmd, void *dc, int on);
+const char *forms_cmd_bind_ip(cmd_parms *cmd, void *dc, int on);
 
 /* The User-Agent lists of AuthGWFormMobileAgents and AuthGWFormBasicAgents:
  * 1 when the request's User-Agent contains one of the entries (case

@@ -33,6 +33,7 @@ void *forms_merge_srv(apr_pool_t *p, void *basev, void *addv)
     MERGE(sso_domain);
     MERGE(idle);
     MERGE(lifetime);
+    MERGE(bind_ip);
     return c;
 }
 
@@ -101,6 +102,16 @@ const char *forms_cmd_seconds(cmd_parms *cmd, void *dc, const char *arg)
         c->idle = v;
         c->idle_set = 1;
     }
+    return NULL;
+}
+
+const char *forms_cmd_bind_ip(cmd_parms *cmd, void *dc, int on)
+{
+    forms_srv *c = ap_get_module_config(cmd->server->module_config,
+                                        &authgw_forms_module);
+    (void)dc;
+    c->bind_ip = on;
+    c->bind_ip_set = 1;
     return NULL;
 }
 

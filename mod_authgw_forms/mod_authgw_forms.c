@@ -98,6 +98,9 @@ static const command_rec forms_cmds[] = {
         " 0: never)"),
     SRV(SessionLifetime, forms_cmd_seconds, (void *)1, TAKE1,
         "seconds after logon when a session ends (default 28800)"),
+    SRV(SessionBindIP, forms_cmd_bind_ip, NULL, FLAG,
+        "On: a session is valid only from the client address that logged"
+        " on"),
     SRV(SSODomain, forms_cmd_sso_domain, NULL, TAKE1,
         "domain the session cookie is valid for, e.g. .example.com"),
     SRV(CookieName, forms_cmd_cookie_name, NULL, TAKE1,
