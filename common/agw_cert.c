@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -147,8 +148,10 @@ const char *agw_cert_parse(apr_pool_t *p, const unsigned char *buf,
     memset(c, 0, sizeof *c);
     if (!len || len > AGW_CERT_MAX)
         return "empty or larger than 64 KiB";
-    if (!(x = decode(buf, len)))
+    if (!(x = decode(buf, len))) {
+        ERR_clear_error();
         return "not a certificate in PEM or DER";
+    }
     c->upns = apr_array_make(p, 1, sizeof(const char *));
     c->emails = apr_array_make(p, 1, sizeof(const char *));
     c->policies = apr_array_make(p, 1, sizeof(const char *));
@@ -165,6 +168,8 @@ const char *agw_cert_parse(apr_pool_t *p, const unsigned char *buf,
         read_names(p, x, c);
     }
     X509_free(x);
+    /* nothing of ours stays queued for the TLS code on this thread */
+    ERR_clear_error();
     return why;
 }
 

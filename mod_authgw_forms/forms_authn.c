@@ -22,6 +22,14 @@ static int is_gateway_form(request_rec *r)
     return t && !strcasecmp(t, FORMS_AUTH_TYPE);
 }
 
+/* A type whose session cookie this module issued. */
+static int is_ours(request_rec *r)
+{
+    const char *t = ap_auth_type(r);
+    return t && (!strcasecmp(t, FORMS_AUTH_TYPE)
+                 || !strcasecmp(t, FORMS_CERT_AUTH_TYPE));
+}
+
 static int is_reserved(const request_rec *r)
 {
     return r->uri && (!strncmp(r->uri, FORMS_PREFIX, sizeof FORMS_PREFIX - 1)
@@ -96,7 +104,7 @@ int forms_fixups(request_rec *r)
 
     /* The reserved pages read these cookies themselves; they are never
      * proxied. */
-    if (is_gateway_form(r) && !claimed(r))
+    if (is_ours(r) && !claimed(r))
         agw_strip_credentials(r, names);
     return DECLINED;
 }

@@ -22,10 +22,6 @@ void *forms_create_srv(apr_pool_t *p, server_rec *s)
     return c;
 }
 
-#define MERGE(field) \
-    c->field = add->field##_set ? add->field : base->field; \
-    c->field##_set = add->field##_set | base->field##_set
-
 void *forms_merge_srv(apr_pool_t *p, void *basev, void *addv)
 {
     forms_srv *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof *c);
@@ -60,6 +56,7 @@ void *forms_merge_dir(apr_pool_t *p, void *basev, void *addv)
     MERGE(basic_agents);
     MERGE(expiry_warn);
     MERGE(password_change);
+    forms_cert_merge(&c->cert, &base->cert, &add->cert);
     return c;
 }
 

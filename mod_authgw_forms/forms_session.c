@@ -382,6 +382,12 @@ void forms_session_keep_password(request_rec *r, apr_table_t *f)
         apr_pool_userdata_setn(du, AUTHGW_POOL_DELEG_USER, NULL, r->pool);
 }
 
+const char *forms_session_method(request_rec *r)
+{
+    forms_current *cur = current_of(r);
+    return cur ? cur->s.method : NULL;
+}
+
 const char *authgw_session_cookie_name(request_rec *r)
 {
     return forms_srv_of(r)->cookie_name;
