@@ -19,6 +19,7 @@ verify; a revoked one is refused by mod_ssl in the handshake, whatever the
 mode).  Users and accounts here start with "ct" (the AD is shared).
 """
 
+import http.cookiejar
 import json
 import os
 import re
@@ -413,3 +414,76 @@ def test_without_bind_ip_the_cookie_travels(gateway, pki):
                             "Cookie: AuthGWSession=" + cookie,
                             "--interface", "127.0.0.2")
     assert code == 200, err
+
+
+# ---------------------------------------------------------------------------
+# AuthGWFormRequireCertificate: password and certificate
+# ---------------------------------------------------------------------------
+
+@pytest.fixture
+def form_gw(gateway, pki, ad, svc_pw):
+    h = gateway("""
+    <Location />
+        AuthType GatewayForm
+        AuthName "Two factors"
+        AuthGWFormProvider authgw-ldap
+        %s
+        AuthGWFormRequireCertificate On
+        Require valid-user
+        ProxyPass http://127.0.0.1:{bport}/
+        RequestHeader set X-Remote-User "expr=%%{REMOTE_USER}"
+    </Location>""" % directory(ad, svc_pw))
+    h.ca = pki["ca"]
+    return h
+
+
+def form_logon(h, cert, user, password, lang="en"):
+    """GET the form and POST it over https with that client certificate;
+    returns the POST's response."""
+    s = requests.Session()
+    s.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    s.trust_env = False
+    kw = {"verify": h.ca, "cert": cert, "allow_redirects": False, "timeout": 20}
+    hdr = {"Accept-Language": lang}
+    page = s.get(h.https + "/.authgw/logon?return=/x", headers=hdr, **kw)
+    assert page.status_code == 200, page.text[:300]
+    form = harness.logon_form(page.text)
+    pre = harness.get_set_cookie(page, "AuthGWPre")["value"]
+    fields = {"username": user, "password": password, "return": "/x",
+              "csrf_token": form["inputs"]["csrf_token"]["value"]}
+    return s.post(h.https + "/.authgw/logon", data=fields,
+                  headers=dict(hdr, Cookie="AuthGWPre=" + pre), **kw)
+
+
+def test_two_factor_logon_with_the_users_certificate(form_gw, pki):
+    r = form_logon(form_gw, pki["good"], "ctalice", PW["ctalice"])
+    assert r.status_code == 302 and r.headers["Location"] == "/x", r.text[:300]
+    cookie = session_cookie(r)
+    view = backend_view(fetch(form_gw, "/x", headers={"Cookie": "AuthGWSession=" + cookie}))
+    assert header(view, "X-Remote-User") == "ctalice"
+    # the UPN the certificate carries serves as the user name too
+    r = form_logon(form_gw, pki["good"], "CTALICE@gw.test", PW["ctalice"])
+    assert r.status_code == 302, r.text[:300]
+
+
+def test_two_factor_refuses_another_users_certificate(form_gw, pki):
+    r = form_logon(form_gw, pki["bob"], "ctalice", PW["ctalice"])
+    assert r.status_code == 403
+    assert "belongs to another user" in r.text
+    assert not session_cookie(r)
+    assert log_has(form_gw, r"AGW20115: form logon of 'ctalice' from 127\.0\.0\.1"
+                            r" refused: the client certificate 'CN=ctbob' is that of"
+                            r" 'ctbob' \(reason certificate-user-differs\)")
+
+
+def test_two_factor_without_certificate_sees_the_form_but_is_refused(form_gw, pki):
+    r = form_logon(form_gw, None, "ctalice", PW["ctalice"], lang="de")
+    assert r.status_code == 403
+    assert "Smartcard oder Ihr Client-Zertifikat" in r.text
+    assert harness.logon_form(r.text) is not None
+    assert not session_cookie(r)
+    assert log_has(form_gw, r"AGW20103: client 127\.0\.0\.1 sent no client certificate")
+    # the password was never tried
+    assert "AGW10029" not in form_gw.error_log()
+    r = form_logon(form_gw, None, "ctalice", PW["ctalice"], lang="fr")
+    assert "carte à puce" in r.text
