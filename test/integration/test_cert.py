@@ -218,10 +218,10 @@ Listen 127.0.0.1:{sport}
 
 @pytest.fixture
 def gateway(make_httpd, secret, backend, pki):
-    def factory(sections, modules=MODULES, server_extra=""):
+    def factory(sections, modules=MODULES, server_extra="", start=True):
         sport = harness.free_port()
         conf = gateway_conf(pki, secret, sections, server_extra)
-        h = make_httpd(conf, modules=modules,
+        h = make_httpd(conf, modules=modules, start=start,
                        vars={"sport": sport, "bport": backend.port})
         h.forbid_in_log(*SECRETS)
         h.https = "https://127.0.0.1:%d" % sport
@@ -487,3 +487,84 @@ def test_two_factor_without_certificate_sees_the_form_but_is_refused(form_gw, pk
     assert "AGW10029" not in form_gw.error_log()
     r = form_logon(form_gw, None, "ctalice", PW["ctalice"], lang="fr")
     assert "carte à puce" in r.text
+
+
+# ---------------------------------------------------------------------------
+# AuthGWDelegate kcd for a certificate user
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def kcd_keytabs(ad):
+    services.ensure_hosts_entries([("127.0.0.1", GW_HOST), ("127.0.0.1", WEB_HOST)])
+    ad.add_user(*KCD_GW)
+    ad.add_spn("HTTP/" + GW_HOST, KCD_GW[0])
+    ad.samba_tool("delegation", "for-any-protocol", KCD_GW[0], "on")
+    ad.samba_tool("delegation", "add-service", KCD_GW[0], "HTTP/" + WEB_HOST)
+    ad.add_user(*KCD_WEB)
+    ad.add_spn("HTTP/" + WEB_HOST, KCD_WEB[0])
+    d = harness.new_dir("ct-keytab")
+    gw = ad.export_keytab(os.path.join(d, "gw.keytab"),
+                          "HTTP/%s@%s" % (GW_HOST, ad.realm))
+    ad.samba_tool("domain", "exportkeytab", gw, "--principal=%s" % KCD_GW[0])
+    web = ad.export_keytab(os.path.join(d, "web.keytab"), "HTTP/" + WEB_HOST)
+    yield {"gw": gw, "web": web}
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def kcd_gw(make_httpd, gateway, backend, pki, ad, svc_pw, kcd_keytabs, monkeypatch):
+    monkeypatch.setenv("KRB5_CONFIG", ad.krb5_conf)
+    published = make_httpd("""
+<Location />
+    AuthType GSSAPI
+    AuthName "published"
+    GssapiAllowedMech krb5
+    GssapiCredStore keytab:%s
+    Require valid-user
+    RequestHeader set X-Backend-User "expr=%%{REMOTE_USER}"
+    ProxyPass http://127.0.0.1:%d/
+</Location>
+""" % (kcd_keytabs["web"], backend.port), modules=("auth_gssapi",), name="published")
+    h = gateway("""
+    <Location /app/>
+        AuthType GatewayCertificate
+        AuthName "Certificates"
+        %s
+        AuthGWKeytab %s
+        AuthGWKerberosPrincipal HTTP/%s@%s
+        Require valid-user
+        ProxyPass http://%s:%d/
+        AuthGWDelegate kcd
+    </Location>""" % (directory(ad, svc_pw), kcd_keytabs["gw"], GW_HOST, ad.realm,
+                      WEB_HOST, published.port),
+                modules=MODULES + ("delegate",))
+    h.ca = pki["ca"]
+    return h
+
+
+def test_kcd_to_negotiate_backend_as_the_certificate_user(kcd_gw, pki):
+    r = fetch(kcd_gw, "/app/k", pki["good"])
+    view = backend_view(r)
+    assert (header(view, "Authorization") or "").startswith("Negotiate YII")
+    kcd_gw.forbid_in_log(header(view, "Authorization")[len("Negotiate "):])
+    assert header(view, "X-Backend-User") == "ctalice@GW.TEST"
+    assert view["path"] == "/k"
+
+
+@pytest.mark.parametrize("method", ["basic", "ntlm", "negotiate"])
+def test_password_delegation_refused_for_certificates(gateway, pki, method):
+    h = gateway("""
+    <Location /app/>
+        AuthType GatewayCertificate
+        AuthName "Certificates"
+        Require valid-user
+        ProxyPass http://127.0.0.1:{bport}/
+        AuthGWDelegate %s
+    </Location>""" % method, modules=MODULES + ("delegate",), start=False)
+    rc, out = h.configtest()
+    assert rc != 0
+    refused = re.search(r"AuthGWDelegate %s .*cannot work with AuthType"
+                        r" GatewayCertificate" % method, out)
+    # ntlm and negotiate delegation are still being written on another
+    # branch: until then the directive itself refuses them
+    assert refused or (method != "basic" and "not implemented yet" in out), out
