@@ -10,7 +10,7 @@
  * forms, 10140-10149 certificate accounts (next free 10145); forms
  * 20050-20059 password pages, 20060-20069 delegation (20062 next),
  * 20100-20139 client certificates and AuthGWSessionBindIP (next free
- * 20119; 20116 unused); delegation 50040-50069 Kerberos constrained
+ * 20119); delegation 50040-50069 Kerberos constrained
  * delegation.
  */
 #ifndef AGW_LOGNO_H

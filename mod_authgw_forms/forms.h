@@ -174,6 +174,8 @@ void forms_cert_retrieve(void);
 const char *forms_session_method(request_rec *r);
 #define FORMS_METHOD_CERT "certificate"
 #define FORMS_METHOD_FORM_CERT "form+certificate"
+/* 1 when the request's session was opened with a client certificate. */
+int forms_session_has_cert(request_rec *r);
 
 /* forms_authn.c: request hooks */
 int forms_translate(request_rec *r);

@@ -78,6 +78,16 @@ int forms_check_authn(request_rec *r)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     user = authgw_session_user(r);
+    if (user && !forms_session_has_cert(r)
+        && forms_dir_of(r)->cert.required) {
+        /* a session of a logon without the certificate, e.g. from a
+         * location of this host that does not ask for one */
+        agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20116)
+                 "the session of user '%s' was opened without a client"
+                 " certificate and AuthGWFormRequireCertificate is On here:"
+                 " asking for a logon", agw_log_item(r->pool, user));
+        user = NULL;
+    }
     if (user) {
         r->user = (char *)user;
         r->ap_auth_type = FORMS_AUTH_TYPE;

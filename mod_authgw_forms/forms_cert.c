@@ -248,6 +248,13 @@ int forms_cert_second_factor(request_rec *r, const char *user,
     return rc;
 }
 
+int forms_session_has_cert(request_rec *r)
+{
+    const char *m = forms_session_method(r);
+    return m && (!strcmp(m, FORMS_METHOD_CERT)
+                 || !strcmp(m, FORMS_METHOD_FORM_CERT));
+}
+
 static int is_cert_type(request_rec *r)
 {
     const char *t = ap_auth_type(r);
@@ -257,7 +264,7 @@ static int is_cert_type(request_rec *r)
 int forms_cert_check_authn(request_rec *r)
 {
     forms_cert_id id;
-    const char *user, *method;
+    const char *user;
     int rc;
 
     if (!is_cert_type(r))
@@ -270,9 +277,7 @@ int forms_cert_check_authn(request_rec *r)
     }
     /* A session counts only when a certificate opened it. */
     user = authgw_session_user(r);
-    method = forms_session_method(r);
-    if (user && method && (!strcmp(method, FORMS_METHOD_CERT)
-                           || !strcmp(method, FORMS_METHOD_FORM_CERT))) {
+    if (user && forms_session_has_cert(r)) {
         r->user = (char *)user;
         r->ap_auth_type = FORMS_CERT_AUTH_TYPE;
         return OK;

@@ -568,3 +568,29 @@ def test_password_delegation_refused_for_certificates(gateway, pki, method):
     # ntlm and negotiate delegation are still being written on another
     # branch: until then the directive itself refuses them
     assert refused or (method != "basic" and "not implemented yet" in out), out
+
+
+def test_session_without_certificate_does_not_pass_a_two_factor_location(
+        gateway, pki, ad, svc_pw):
+    h = gateway("""
+    <Location />
+        AuthType GatewayForm
+        AuthName "One factor"
+        AuthGWFormProvider authgw-ldap
+        %s
+        Require valid-user
+        ProxyPass http://127.0.0.1:{bport}/
+    </Location>
+    <Location /secure/>
+        AuthGWFormRequireCertificate On
+    </Location>""" % directory(ad, svc_pw))
+    h.ca = pki["ca"]
+    r = form_logon(h, None, "ctalice", PW["ctalice"])
+    cookie = session_cookie(r)
+    assert r.status_code == 302 and cookie
+    ck = {"Cookie": "AuthGWSession=" + cookie}
+    assert backend_view(fetch(h, "/open", headers=ck))
+    r = fetch(h, "/secure/x", headers=ck)
+    assert harness.is_logon_redirect(r)
+    assert log_has(h, r"AGW20116: the session of user 'ctalice' was opened without"
+                      r" a client certificate")
