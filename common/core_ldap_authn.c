@@ -507,6 +507,14 @@ static void set_expiry(request_rec *r, const logon *lg)
                  agw_log_item(r->pool, lg->expiry));
 }
 
+/* The counters of one search's outcome. */
+static void tally(core_ldap_outcome out)
+{
+    authgw_stat_add(AGW_M_LDAP, out == CORE_LDAP_GRANTED ? AGW_C_SUCCESSES
+                    : out == CORE_LDAP_NO_USER || out == CORE_LDAP_DENIED
+                        ? AGW_C_FAILURES : AGW_C_ERRORS, 1);
+}
+
 static authn_status ldap_check_password(request_rec *r, const char *user,
                                         const char *password)
 {
@@ -577,21 +585,19 @@ static authn_status ldap_check_password(request_rec *r, const char *user,
     out = core_ldap_each_server(r, d, attempt, &lg);
     authgw_stat_add(AGW_M_LDAP, AGW_C_LATENCY_US,
                     (apr_uint64_t)(apr_time_now() - t0));
+    tally(out);
     switch (out) {
     case CORE_LDAP_GRANTED:
         set_expiry(r, &lg);
         /* After a change this stores the new password, over the old one. */
         authgw_credcache_store(r, alias, user, lg.password);
-        authgw_stat_add(AGW_M_LDAP, AGW_C_SUCCESSES, 1);
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(10029)
                  "user '%s' (%s) logged on through %s", agw_log_item(r->pool, user),
                  agw_log_item(r->pool, lg.dn), alias);
         return AUTH_GRANTED;
     case CORE_LDAP_NO_USER:
-        authgw_stat_add(AGW_M_LDAP, AGW_C_FAILURES, 1);
         return AUTH_USER_NOT_FOUND;
     case CORE_LDAP_DENIED:
-        authgw_stat_add(AGW_M_LDAP, AGW_C_FAILURES, 1);
         return AUTH_DENIED;
     case CORE_LDAP_DOWN:
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(10031)
@@ -599,7 +605,6 @@ static authn_status ldap_check_password(request_rec *r, const char *user,
                  " is refused (fail closed)", alias, agw_log_item(r->pool, user));
         /* fall through */
     default:
-        authgw_stat_add(AGW_M_LDAP, AGW_C_ERRORS, 1);
         return AUTH_GENERAL_ERROR;
     }
 }
@@ -698,27 +703,18 @@ int authgw_ldap_account(request_rec *r, const char *attr, const char *value,
     }
     authgw_stat_add(AGW_M_LDAP, AGW_C_ATTEMPTS, 1);
     out = core_ldap_each_server(r, d, attempt_account, &lg);
-    switch (out) {
-    case CORE_LDAP_GRANTED:
-        authgw_stat_add(AGW_M_LDAP, AGW_C_SUCCESSES, 1);
-        *user = lg.uid;
-        return AUTHGW_ACCOUNT_OK;
-    case CORE_LDAP_NO_USER:
-        authgw_stat_add(AGW_M_LDAP, AGW_C_FAILURES, 1);
-        return AUTHGW_ACCOUNT_UNKNOWN;
-    case CORE_LDAP_DENIED:
-        authgw_stat_add(AGW_M_LDAP, AGW_C_FAILURES, 1);
-        return AUTHGW_ACCOUNT_REFUSED;
-    case CORE_LDAP_DOWN:
+    tally(out);
+    if (out == CORE_LDAP_DOWN)
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(10144)
                  "no LDAP server could be used to look up the account of the"
                  " certificate '%s'; the logon is refused (fail closed)",
                  agw_log_item(r->pool, value));
-        /* fall through */
-    default:
-        authgw_stat_add(AGW_M_LDAP, AGW_C_ERRORS, 1);
-        return AUTHGW_ACCOUNT_ERROR;
-    }
+    if (out == CORE_LDAP_GRANTED)
+        *user = lg.uid;
+    return out == CORE_LDAP_GRANTED ? AUTHGW_ACCOUNT_OK
+         : out == CORE_LDAP_NO_USER ? AUTHGW_ACCOUNT_UNKNOWN
+         : out == CORE_LDAP_DENIED ? AUTHGW_ACCOUNT_REFUSED
+         : AUTHGW_ACCOUNT_ERROR;
 }
 
 const authn_provider core_ldap_provider = {
