@@ -7,8 +7,10 @@
  * Next free: core 10039, forms 20032, ntlm 30056, radius 40017,
  * delegation 50009.
  * Ranges handed out: 10060-10099 Kerberos (next free 10075), 10100-10109
- * forms; forms 20050-20059 password pages, 20060-20069 delegation (20063
- * next); delegation 50040-50069 Kerberos constrained delegation,
+ * forms, 10140-10149 certificate accounts (next free 10145); forms
+ * 20050-20059 password pages, 20060-20069 delegation (20063 next),
+ * 20100-20139 client certificates and AuthGWSessionBindIP (next free
+ * 20119); delegation 50040-50069 Kerberos constrained delegation,
  * 50100-50119 SecurID delegation and more methods (50101 next).
  * Operations: core 10110-10139 (fail-open; next free 10114), forms
  * 20080-20089, ntlm 30061-30069, radius 40020-40029.

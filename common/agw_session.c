@@ -9,6 +9,7 @@
 
 #define RECORD_VERSION 2
 #define RECORD_VERSION_DELEG 3
+#define RECORD_VERSION_BOUND 4
 #define DELEG_PURPOSE "authgw delegation password v1"
 /* Times past 2^40 s (year 36812) or before 1970 are corrupt; refusing them
  * keeps every sum and difference below far from overflow. */
@@ -18,8 +19,10 @@ size_t agw_session_encode(const agw_session *s, unsigned char *buf, size_t cap)
 {
     agw_wbuf w;
     int deleg = s->deleg_secret_len > 0;
+    int bound = s->client_ip && *s->client_ip;
     agw_w_init(&w, buf, cap);
-    agw_w_u8(&w, deleg ? RECORD_VERSION_DELEG : RECORD_VERSION);
+    agw_w_u8(&w, bound ? RECORD_VERSION_BOUND
+                 : deleg ? RECORD_VERSION_DELEG : RECORD_VERSION);
     agw_w_u64(&w, (uint64_t)s->created);
     agw_w_u64(&w, (uint64_t)s->last_seen);
     agw_w_u64(&w, (uint64_t)s->end);
@@ -27,10 +30,13 @@ size_t agw_session_encode(const agw_session *s, unsigned char *buf, size_t cap)
     agw_w_lv16(&w, s->user, strlen(s->user));
     agw_w_lv16(&w, s->method, strlen(s->method));
     agw_w_lv16(&w, s->groups ? s->groups : "", s->groups ? strlen(s->groups) : 0);
-    if (deleg) {
-        agw_w_lv16(&w, s->deleg_user ? s->deleg_user : "",
-                   s->deleg_user ? strlen(s->deleg_user) : 0);
-        agw_w_lv16(&w, s->deleg_secret, s->deleg_secret_len);
+    if (bound)
+        agw_w_lv16(&w, s->client_ip, strlen(s->client_ip));
+    if (deleg || bound) {
+        agw_w_lv16(&w, s->deleg_user && deleg ? s->deleg_user : "",
+                   s->deleg_user && deleg ? strlen(s->deleg_user) : 0);
+        agw_w_lv16(&w, deleg ? s->deleg_secret : (const unsigned char *)"",
+                   deleg ? s->deleg_secret_len : 0);
     }
     return w.err ? 0 : w.len;
 }
@@ -51,7 +57,8 @@ int agw_session_decode(apr_pool_t *p, const unsigned char *buf, size_t len,
     uint8_t ver;
     agw_r_init(&r, buf, len);
     ver = agw_r_u8(&r);
-    if (ver != RECORD_VERSION && ver != RECORD_VERSION_DELEG)
+    if (ver != RECORD_VERSION && ver != RECORD_VERSION_DELEG
+        && ver != RECORD_VERSION_BOUND)
         return -1;
     uint64_t created = agw_r_u64(&r), last = agw_r_u64(&r), end = agw_r_u64(&r);
     if (created > TIME_MAX || last > TIME_MAX || end > TIME_MAX)
@@ -66,12 +73,22 @@ int agw_session_decode(apr_pool_t *p, const unsigned char *buf, size_t len,
     s->deleg_user = NULL;
     s->deleg_secret = NULL;
     s->deleg_secret_len = 0;
-    if (ver == RECORD_VERSION_DELEG) {
+    s->client_ip = NULL;
+    if (ver == RECORD_VERSION_BOUND
+        && (!(s->client_ip = take_string(p, &r)) || !*s->client_ip))
+        return -1;
+    if (ver != RECORD_VERSION) {
         s->deleg_user = take_string(p, &r);
         s->deleg_secret = agw_r_lv16(&r, &s->deleg_secret_len);
-        /* version 3 means a password is kept: an empty one is corrupt */
-        if (!s->deleg_user || !s->deleg_secret || !s->deleg_secret_len)
+        if (!s->deleg_user || !s->deleg_secret)
             return -1;
+        /* version 3 means a password is kept: an empty one is corrupt;
+         * version 4 keeps none as two empty fields */
+        if (!s->deleg_secret_len
+            && (ver == RECORD_VERSION_DELEG || *s->deleg_user))
+            return -1;
+        if (!s->deleg_secret_len)
+            s->deleg_secret = NULL;
     }
     if (!agw_r_done(&r) || !s->user || !s->method || !s->groups || !*s->user)
         return -1;

@@ -11,7 +11,16 @@
  *   | 1 B | 8 B     | 8 B       | 8 B | 4 B   | lv16 | lv16   | lv16   |
  *   +-----+---------+-----------+-----+-------+------+--------+--------+
  *
- * and, in version 3 only (a session that keeps a password for delegation):
+ * then, in version 4 only (AuthGWSessionBindIP On), the client address
+ * that logged on:
+ *
+ *   +----------------+
+ *   | client address |
+ *   | lv16           |
+ *   +----------------+
+ *
+ * and, in version 3 (a session that keeps a password for delegation) and
+ * in version 4 (where both are "" when no password is kept):
  *
  *   +------------+------------------------------------------+
  *   | deleg user | delegation password sealed under the     |
@@ -25,7 +34,10 @@
  * session cookie, sealed with the session id under the cookie key ring: a
  * dump of the store holds no password, and no cookie opens another
  * session's password.  Version 2 records (no delegation) still decode, and
- * a session without a password is still written as version 2. */
+ * a session without a password is still written as version 2; a session
+ * without a bound address as version 2 or 3, so a gateway of the previous
+ * release sharing the store reads every session that does not need the
+ * address (and refuses, as malformed, those that do). */
 #ifndef AGW_SESSION_H
 #define AGW_SESSION_H
 
@@ -54,6 +66,7 @@ typedef struct {
     const char *deleg_user;              /* NULL or "": the logon user */
     const unsigned char *deleg_secret;   /* sealed password, or NULL */
     size_t deleg_secret_len;
+    const char *client_ip;               /* NULL or "": not bound */
 } agw_session;
 
 typedef enum {
@@ -62,8 +75,9 @@ typedef enum {
     AGW_SESSION_EXPIRED   /* past its absolute lifetime */
 } agw_session_state;
 
-/* Encodes s into buf (version 3 when it holds a delegation secret, else
- * version 2); returns its length, or 0 when it does not fit. */
+/* Encodes s into buf (version 4 when it is bound to an address, else 3
+ * when it holds a delegation secret, else 2); returns its length, or 0
+ * when it does not fit. */
 size_t agw_session_encode(const agw_session *s, unsigned char *buf, size_t cap);
 
 /* Decodes a record; returns 0, or -1 when it is malformed. */

@@ -131,6 +131,27 @@ APR_DECLARE_OPTIONAL_FN(const char *, authgw_session_end_current,
                         (request_rec *r));
 APR_DECLARE_OPTIONAL_FN(const char *, authgw_form_type, (request_rec *r));
 
+/* Exported by mod_authgw_core (authgw-ldap): the account a client
+ * certificate maps to, in the directory of r's location (AuthGWLDAPServer,
+ * AuthGWLDAPBase, searched as the service account of AuthGWLDAPBind
+ * simple or gssapi): the one user entry whose attr equals value, or, with
+ * attr NULL, the user entry whose DN is value.  OK: *user is its user
+ * attribute (sAMAccountName in AD) and the groups note is set; UNKNOWN: no
+ * such entry (or several); REFUSED: AD says the account is disabled,
+ * locked or expired (AUTHGW_NOTE_ACCOUNT says which); ERROR: the
+ * directory could not answer (logged; fail closed); NO_DIRECTORY: no
+ * AuthGWLDAPServer applies to r. */
+typedef enum {
+    AUTHGW_ACCOUNT_OK = 0,
+    AUTHGW_ACCOUNT_UNKNOWN,
+    AUTHGW_ACCOUNT_REFUSED,
+    AUTHGW_ACCOUNT_ERROR,
+    AUTHGW_ACCOUNT_NO_DIRECTORY
+} authgw_account;
+APR_DECLARE_OPTIONAL_FN(int, authgw_ldap_account,
+                        (request_rec *r, const char *attr, const char *value,
+                         const char **user));
+
 /* Exported by mod_authgw_radius: 1 when AuthGWRadiusOTP is On in r's
  * directory (r may be a stand-in request, as above). */
 APR_DECLARE_OPTIONAL_FN(int, authgw_radius_otp, (request_rec *r));
@@ -149,6 +170,12 @@ APR_DECLARE_OPTIONAL_FN(int, authgw_radius_otp, (request_rec *r));
 #define AUTHGW_NOTE_CHALLENGE_MESSAGE "authgw-challenge-message"
 #define AUTHGW_NOTE_ANSWER_STATE "authgw-answer-state"
 #define AUTHGW_NOTE_GROUPS "authgw-groups"
+/* Set at a logon with a client certificate (AuthType GatewayCertificate,
+ * AuthGWFormRequireCertificate): its subject and issuer (RFC 4514) and the
+ * name AuthGWCertificateMap took from it. */
+#define AUTHGW_NOTE_CERT_SUBJECT "authgw-cert-subject"
+#define AUTHGW_NOTE_CERT_ISSUER "authgw-cert-issuer"
+#define AUTHGW_NOTE_CERT_NAME "authgw-cert-name"
 
 /* Notes for the access log (LogFormat "%{authgw-method}n ..."), set when a
  * request is let in.  METHOD: how its credentials came ("form", "basic",

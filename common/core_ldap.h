@@ -158,5 +158,8 @@ const char *core_ldap_err(core_ldap_conn *c, int rc);
 
 /* core_ldap_authn.c */
 extern const authn_provider core_ldap_provider;
+/* The optional function authgw_ldap_account (authgw.h). */
+int authgw_ldap_account(request_rec *r, const char *attr, const char *value,
+                        const char **user);
 
 #endif

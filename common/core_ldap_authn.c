@@ -39,8 +39,11 @@ typedef struct {
     const char *newpw;   /* NULL: no change asked */
     /* from the user's entry */
     const char *dn;
-    const char *uid;     /* generic: the user attribute's value */
+    const char *uid;     /* the user attribute's value */
     const char *expiry;  /* AD: msDS-UserPasswordExpiryTimeComputed */
+    const char *uac;     /* AD: userAccountControl */
+    const char *uac_computed; /* AD: msDS-User-Account-Control-Computed */
+    const char *acct_expires; /* AD: accountExpires */
     const char *sid;     /* AD: objectSid */
     size_t sid_len;
     const char *pgid;    /* AD: primaryGroupID */
@@ -129,9 +132,10 @@ static core_ldap_outcome refused(core_ldap_conn *c, logon *lg, agw_ad_state st,
 
 static core_ldap_outcome find_user(core_ldap_conn *c, logon *lg)
 {
-    static const char *const ad_attrs[] = {
+    const char *ad_attrs[] = {
         "msDS-UserPasswordExpiryTimeComputed", "objectSid", "primaryGroupID",
-        NULL
+        "userAccountControl", "msDS-User-Account-Control-Computed",
+        "accountExpires", lg->info.user_attr, NULL
     };
     const char *gen_attrs[] = { lg->info.user_attr, NULL };
     request_rec *r = c->r;
@@ -186,9 +190,12 @@ static core_ldap_outcome find_user(core_ldap_conn *c, logon *lg)
         lg->expiry = value_of(c, e, "msDS-UserPasswordExpiryTimeComputed", NULL);
         lg->sid = value_of(c, e, "objectSid", &lg->sid_len);
         lg->pgid = value_of(c, e, "primaryGroupID", NULL);
+        lg->uac = value_of(c, e, "userAccountControl", NULL);
+        lg->uac_computed = value_of(c, e, "msDS-User-Account-Control-Computed",
+                                    NULL);
+        lg->acct_expires = value_of(c, e, "accountExpires", NULL);
     }
-    else
-        lg->uid = value_of(c, e, lg->info.user_attr, NULL);
+    lg->uid = value_of(c, e, lg->info.user_attr, NULL);
     ldap_msgfree(res);
     return lg->dn && *lg->dn ? GO : CORE_LDAP_ERROR;
 }
@@ -500,6 +507,14 @@ static void set_expiry(request_rec *r, const logon *lg)
                  agw_log_item(r->pool, lg->expiry));
 }
 
+/* The counters of one search's outcome. */
+static void tally(core_ldap_outcome out)
+{
+    authgw_stat_add(AGW_M_LDAP, out == CORE_LDAP_GRANTED ? AGW_C_SUCCESSES
+                    : out == CORE_LDAP_NO_USER || out == CORE_LDAP_DENIED
+                        ? AGW_C_FAILURES : AGW_C_ERRORS, 1);
+}
+
 static authn_status ldap_check_password(request_rec *r, const char *user,
                                         const char *password)
 {
@@ -570,21 +585,19 @@ static authn_status ldap_check_password(request_rec *r, const char *user,
     out = core_ldap_each_server(r, d, attempt, &lg);
     authgw_stat_add(AGW_M_LDAP, AGW_C_LATENCY_US,
                     (apr_uint64_t)(apr_time_now() - t0));
+    tally(out);
     switch (out) {
     case CORE_LDAP_GRANTED:
         set_expiry(r, &lg);
         /* After a change this stores the new password, over the old one. */
         authgw_credcache_store(r, alias, user, lg.password);
-        authgw_stat_add(AGW_M_LDAP, AGW_C_SUCCESSES, 1);
         agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(10029)
                  "user '%s' (%s) logged on through %s", agw_log_item(r->pool, user),
                  agw_log_item(r->pool, lg.dn), alias);
         return AUTH_GRANTED;
     case CORE_LDAP_NO_USER:
-        authgw_stat_add(AGW_M_LDAP, AGW_C_FAILURES, 1);
         return AUTH_USER_NOT_FOUND;
     case CORE_LDAP_DENIED:
-        authgw_stat_add(AGW_M_LDAP, AGW_C_FAILURES, 1);
         return AUTH_DENIED;
     case CORE_LDAP_DOWN:
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(10031)
@@ -592,9 +605,116 @@ static authn_status ldap_check_password(request_rec *r, const char *user,
                  " is refused (fail closed)", alias, agw_log_item(r->pool, user));
         /* fall through */
     default:
-        authgw_stat_add(AGW_M_LDAP, AGW_C_ERRORS, 1);
         return AUTH_GENERAL_ERROR;
     }
+}
+
+/* The account a client certificate maps to (authgw_ldap_account): no
+ * password is checked, so the directory's account state is read instead
+ * of being learnt from a bind.  AD: disabled (userAccountControl 0x2),
+ * locked (msDS-User-Account-Control-Computed 0x10), expired
+ * (accountExpires in the past).  A generic directory has no standard
+ * for these: its entry only has to exist. */
+#define UF_ACCOUNTDISABLE 0x2ul
+#define UF_LOCKOUT 0x10ul
+
+static const char *account_state(const logon *lg)
+{
+    long long t;
+    if (lg->uac && (strtoul(lg->uac, NULL, 10) & UF_ACCOUNTDISABLE))
+        return "disabled";
+    if (lg->uac_computed && (strtoul(lg->uac_computed, NULL, 10) & UF_LOCKOUT))
+        return "locked";
+    if (lg->acct_expires
+        && agw_ad_filetime(lg->acct_expires, strlen(lg->acct_expires), &t) > 0
+        && t <= (long long)apr_time_sec(apr_time_now()))
+        return "account-expired";
+    return NULL;
+}
+
+static core_ldap_outcome attempt_account(core_ldap_conn *c, void *ctx)
+{
+    logon *lg = ctx;
+    request_rec *r = c->r;
+    const char *state;
+    core_ldap_outcome out;
+
+    if ((out = as_service(c)) != GO || (out = find_user(c, lg)) != GO)
+        return out;
+    if (!lg->uid || !*lg->uid || !printable(lg->uid)) {
+        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(10140)
+                 "LDAP server %s: the entry '%s' has no usable %s to name its"
+                 " user", c->srv->url, agw_log_item(r->pool, lg->dn),
+                 lg->info.user_attr);
+        return CORE_LDAP_ERROR;
+    }
+    if (is_ad(c) && (state = account_state(lg))) {
+        apr_table_setn(r->notes, AUTHGW_NOTE_ACCOUNT, state);
+        agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(10141)
+                 "LDAP server %s: the account '%s' of the certificate of %s"
+                 " is %s: refused", c->srv->url,
+                 agw_log_item(r->pool, lg->uid), r->useragent_ip, state);
+        return CORE_LDAP_DENIED;
+    }
+    read_groups(c, lg);
+    return GO;
+}
+
+int authgw_ldap_account(request_rec *r, const char *attr, const char *value,
+                        const char **user)
+{
+    core_dir *cd = ap_get_module_config(r->per_dir_config, &authgw_core_module);
+    const core_ldap_dir *d = &cd->ldap;
+    core_ldap_outcome out;
+    logon lg;
+
+    if (!d->servers || !d->servers->nelts || !d->base)
+        return AUTHGW_ACCOUNT_NO_DIRECTORY;
+    if (d->bind == CORE_LDAP_BIND_USER) {
+        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(10142)
+                 "a client certificate is looked up in the directory, which"
+                 " needs a service account: set AuthGWLDAPBind simple or"
+                 " gssapi (AuthGWLDAPBind user binds with a password the"
+                 " certificate user never gives)");
+        return AUTHGW_ACCOUNT_ERROR;
+    }
+    memset(&lg, 0, sizeof lg);
+    lg.r = r;
+    lg.user = value;
+    dirinfo(r, d, &lg.info);
+    if (!attr) {
+        if (agw_ldap_dn_under(r->pool, value, d->base) != 1) {
+            agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(10143)
+                     "the certificate subject '%s' is not an entry under"
+                     " '%s'", agw_log_item(r->pool, value), d->base);
+            return AUTHGW_ACCOUNT_UNKNOWN;
+        }
+        lg.search.base = value;
+        lg.search.scope_base = 1;
+        lg.search.filter = lg.info.user_filter;
+    }
+    else {
+        lg.search.base = d->base;
+        lg.search.filter = apr_pstrcat(r->pool, "(&", lg.info.user_filter, "(",
+                                       attr, "=",
+                                       agw_ldap_escape(r->pool, value,
+                                                       strlen(value)),
+                                       "))", NULL);
+    }
+    authgw_stat_add(AGW_M_LDAP, AGW_C_ATTEMPTS, 1);
+    out = core_ldap_each_server(r, d, attempt_account, &lg);
+    tally(out);
+    if (out == CORE_LDAP_DOWN)
+        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(10144)
+                 "no LDAP server could be used to look up the account of the"
+                 " certificate '%s'; the logon is refused (fail closed)",
+                 agw_log_item(r->pool, value));
+    if (out == CORE_LDAP_GRANTED)
+        *user = lg.uid;
+    return out == CORE_LDAP_GRANTED ? AUTHGW_ACCOUNT_OK
+         : out == CORE_LDAP_NO_USER ? AUTHGW_ACCOUNT_UNKNOWN
+         : out == CORE_LDAP_DENIED ? AUTHGW_ACCOUNT_REFUSED
+         : AUTHGW_ACCOUNT_ERROR;
 }
 
 const authn_provider core_ldap_provider = {

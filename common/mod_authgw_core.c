@@ -59,6 +59,7 @@ static void core_register_hooks(apr_pool_t *p)
                               AUTHN_PROVIDER_VERSION, &core_ldap_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_check_config(core_ldap_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_REGISTER_OPTIONAL_FN(authgw_ldap_account);
     /* end of authgw-ldap */
     ap_hook_pre_config(core_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(core_check_config, NULL, NULL, APR_HOOK_MIDDLE);

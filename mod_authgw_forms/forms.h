@@ -7,10 +7,12 @@
 #include <mod_auth.h>
 
 #include "authgw.h"
+#include "agw_cert.h"
 #include "agw_session.h"
 #include "forms_tmpl.h"
 
 #define FORMS_AUTH_TYPE "GatewayForm"
+#define FORMS_CERT_AUTH_TYPE "GatewayCertificate"
 #define FORMS_HANDLER "authgw-forms"
 #define FORMS_PREFIX "/.authgw/"
 #define FORMS_RESERVED_NOTE "authgw-reserved"
@@ -19,14 +21,20 @@
 #define FORMS_MAX_NAME 256
 #define FORMS_MAX_SECRET 1024
 
+/* Create/merge of a field that honours "unset". */
+#define MERGE(field) \
+    c->field = add->field##_set ? add->field : base->field; \
+    c->field##_set = add->field##_set | base->field##_set
+
 /* Per virtual host: the SSO session, as ISA's web listener holds it. */
 typedef struct {
     const char *cookie_name;
     const char *sso_domain;
     apr_int64_t idle;     /* seconds; 0: no idle time-out */
     apr_int64_t lifetime; /* seconds */
+    int bind_ip;          /* AuthGWSessionBindIP */
     unsigned int cookie_name_set:1, sso_domain_set:1, idle_set:1,
-        lifetime_set:1;
+        lifetime_set:1, bind_ip_set:1;
 } forms_srv;
 
 typedef enum {
@@ -34,6 +42,17 @@ typedef enum {
     FORMS_TYPE_PASSCODE,
     FORMS_TYPE_PASSCODE_PASSWORD
 } forms_type;
+
+/* Per directory: client certificates (forms_cert.c). */
+typedef struct {
+    agw_cert_map map;                /* AuthGWCertificateMap; default upn */
+    apr_array_header_t *issuers;     /* AuthGWCertificateIssuer, DNs */
+    apr_array_header_t *ekus;        /* AuthGWCertificateEKU, dotted */
+    apr_array_header_t *policies;    /* AuthGWCertificatePolicy, dotted */
+    int required;                    /* AuthGWFormRequireCertificate */
+    unsigned int map_set:1, issuers_set:1, ekus_set:1, policies_set:1,
+        required_set:1;
+} forms_cert_dir;
 
 /* Per directory. */
 typedef struct {
@@ -49,6 +68,7 @@ typedef struct {
     apr_array_header_t *basic_agents;  /* of char *; NULL: the default list */
     int expiry_warn;                   /* AuthGWPasswordExpiryWarn, days; 0: off */
     int password_change;               /* AuthGWPasswordChange */
+    forms_cert_dir cert;
     unsigned int providers_set:1, max_body_set:1, type_set:1, same_user_set:1,
         flood_limit_set:1, templates_set:1, language_set:1,
         mobile_agents_set:1, basic_fallback_set:1, basic_agents_set:1,
@@ -74,6 +94,7 @@ const char *forms_cmd_templates(cmd_parms *cmd, void *dc, const char *arg);
 const char *forms_cmd_language(cmd_parms *cmd, void *dc, const char *arg);
 const char *forms_cmd_agents(cmd_parms *cmd, void *dc, const char *arg);
 const char *forms_cmd_basic_fallback(cmd_parms *cmd, void *dc, int on);
+const char *forms_cmd_bind_ip(cmd_parms *cmd, void *dc, int on);
 
 /* The User-Agent lists of AuthGWFormMobileAgents and AuthGWFormBasicAgents:
  * 1 when the request's User-Agent contains one of the entries (case
@@ -118,6 +139,43 @@ void forms_session_keep_password(request_rec *r, apr_table_t *f);
 int forms_session_end(request_rec *r);
 /* Adds the Set-Cookie that deletes the session cookie. */
 void forms_session_clear_cookie(request_rec *r);
+
+/* forms_cert_config.c */
+void forms_cert_merge(forms_cert_dir *c, const forms_cert_dir *base,
+                      const forms_cert_dir *add);
+const char *forms_cmd_cert_map(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_cert_issuer(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_cert_eku(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_cert_policy(cmd_parms *cmd, void *dc, const char *arg);
+const char *forms_cmd_cert_required(cmd_parms *cmd, void *dc, int on);
+
+/* forms_cert.c: the verified client certificate of the request's
+ * connection, checked against the directory's constraints and mapped to an
+ * account. */
+typedef struct {
+    const agw_cert *cert;
+    const char *name;  /* what AuthGWCertificateMap took from it */
+    const char *user;  /* the account: the directory's name for it, or name */
+} forms_cert_id;
+/* OK with *id filled (and the AUTHGW_NOTE_CERT_* notes and, from the
+ * directory, the groups note set), or the status of a refusal (403; 500
+ * for a configuration error; 503 when the directory cannot answer), each
+ * logged with its own id. */
+int forms_cert_identify(request_rec *r, forms_cert_id *id);
+/* 1 when the user name typed in the form is the certificate's account:
+ * its name in the directory or the name it was mapped from (case
+ * ignored). */
+int forms_cert_same_user(const forms_cert_id *id, const char *user);
+/* check_authn for AuthType GatewayCertificate. */
+int forms_cert_check_authn(request_rec *r);
+void forms_cert_retrieve(void);
+/* The receipt method of the request's session ("form", "certificate",
+ * "form+certificate"...), NULL without one. */
+const char *forms_session_method(request_rec *r);
+#define FORMS_METHOD_CERT "certificate"
+#define FORMS_METHOD_FORM_CERT "form+certificate"
+/* 1 when the request's session was opened with a client certificate. */
+int forms_session_has_cert(request_rec *r);
 
 /* forms_authn.c: request hooks */
 int forms_translate(request_rec *r);
@@ -168,6 +226,8 @@ typedef enum {
     FORMS_MSG_PASSWORD_HISTORY,
     FORMS_MSG_PASSWORD_MIN_AGE,
     FORMS_MSG_PASSWORD_POLICY,
+    FORMS_MSG_CERT_REQUIRED,       /* AuthGWFormRequireCertificate: none */
+    FORMS_MSG_CERT_MISMATCH,       /* ... another user's */
     FORMS_MSG_COUNT
 } forms_msg;
 
@@ -200,6 +260,12 @@ int forms_page_password(request_rec *r, int status, forms_msg msg,
  * "Change now" link to change_url and a "Continue" link to ret; 200. */
 int forms_page_expiry_warning(request_rec *r, long days, const char *ret,
                               const char *change_url);
+
+/* forms_cert.c, AuthGWFormRequireCertificate: OK when it is off, or when
+ * the request's client certificate maps to user (checked once a request);
+ * else the status of the refusal (logged) and *msg what the form says. */
+int forms_cert_second_factor(request_rec *r, const char *user,
+                             forms_msg *msg);
 
 /* Sends the logon form with a fresh CSRF token. */
 int forms_send_logon(request_rec *r, int status, forms_msg msg,

@@ -22,6 +22,14 @@ static int is_gateway_form(request_rec *r)
     return t && !strcasecmp(t, FORMS_AUTH_TYPE);
 }
 
+/* A type whose session cookie this module issued. */
+static int is_ours(request_rec *r)
+{
+    const char *t = ap_auth_type(r);
+    return t && (!strcasecmp(t, FORMS_AUTH_TYPE)
+                 || !strcasecmp(t, FORMS_CERT_AUTH_TYPE));
+}
+
 static int is_reserved(const request_rec *r)
 {
     return r->uri && (!strncmp(r->uri, FORMS_PREFIX, sizeof FORMS_PREFIX - 1)
@@ -70,6 +78,16 @@ int forms_check_authn(request_rec *r)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     user = authgw_session_user(r);
+    if (user && !forms_session_has_cert(r)
+        && forms_dir_of(r)->cert.required) {
+        /* a session of a logon without the certificate, e.g. from a
+         * location of this host that does not ask for one */
+        agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(20116)
+                 "the session of user '%s' was opened without a client"
+                 " certificate and AuthGWFormRequireCertificate is On here:"
+                 " asking for a logon", agw_log_item(r->pool, user));
+        user = NULL;
+    }
     if (user) {
         r->user = (char *)user;
         r->ap_auth_type = FORMS_AUTH_TYPE;
@@ -100,7 +118,7 @@ int forms_fixups(request_rec *r)
 
     /* The reserved pages read these cookies themselves; they are never
      * proxied. */
-    if (is_gateway_form(r) && !claimed(r))
+    if (is_ours(r) && !claimed(r))
         agw_strip_credentials(r, names);
     return DECLINED;
 }

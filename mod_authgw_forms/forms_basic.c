@@ -43,6 +43,7 @@ static const char *reason(authn_status res)
 int forms_basic(request_rec *r)
 {
     const char *user, *pw, *why, *which = "-";
+    forms_msg msg;
     authn_status res;
     int rv;
 
@@ -77,6 +78,11 @@ int forms_basic(request_rec *r)
         apr_table_setn(r->notes, AUTHGW_NOTE_RECEIPT, "basic");
         res = agw_providers_check(r, forms_dir_of(r)->providers, user, pw,
                                   NULL, &forms_core, &which);
+    }
+    if (res == AUTH_GRANTED
+        && (rv = forms_cert_second_factor(r, user, &msg)) != OK) {
+        forms_core.stat(AGW_M_BASIC, AGW_C_FAILURES, 1);
+        return rv;
     }
     if (res == AUTH_GRANTED) {
         r->user = (char *)user;

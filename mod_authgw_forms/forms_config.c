@@ -22,10 +22,6 @@ void *forms_create_srv(apr_pool_t *p, server_rec *s)
     return c;
 }
 
-#define MERGE(field) \
-    c->field = add->field##_set ? add->field : base->field; \
-    c->field##_set = add->field##_set | base->field##_set
-
 void *forms_merge_srv(apr_pool_t *p, void *basev, void *addv)
 {
     forms_srv *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof *c);
@@ -33,6 +29,7 @@ void *forms_merge_srv(apr_pool_t *p, void *basev, void *addv)
     MERGE(sso_domain);
     MERGE(idle);
     MERGE(lifetime);
+    MERGE(bind_ip);
     return c;
 }
 
@@ -59,6 +56,7 @@ void *forms_merge_dir(apr_pool_t *p, void *basev, void *addv)
     MERGE(basic_agents);
     MERGE(expiry_warn);
     MERGE(password_change);
+    forms_cert_merge(&c->cert, &base->cert, &add->cert);
     return c;
 }
 
@@ -101,6 +99,16 @@ const char *forms_cmd_seconds(cmd_parms *cmd, void *dc, const char *arg)
         c->idle = v;
         c->idle_set = 1;
     }
+    return NULL;
+}
+
+const char *forms_cmd_bind_ip(cmd_parms *cmd, void *dc, int on)
+{
+    forms_srv *c = ap_get_module_config(cmd->server->module_config,
+                                        &authgw_forms_module);
+    (void)dc;
+    c->bind_ip = on;
+    c->bind_ip_set = 1;
     return NULL;
 }
 

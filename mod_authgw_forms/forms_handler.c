@@ -279,10 +279,28 @@ static int start_challenge(request_rec *r, const char *user, const char *which,
     return forms_page_challenge(r, msg ? msg : "", idb, csrf);
 }
 
+/* AuthGWFormRequireCertificate refused: the form again, saying why. */
+static int refuse_cert(request_rec *r, int status, forms_msg msg,
+                       const char *ret, const char *user)
+{
+    forms_core.stat(AGW_M_FORM, AGW_C_FAILURES, 1);
+    if (status == HTTP_INTERNAL_SERVER_ERROR)
+        return status;
+    return forms_send_logon(r, status, msg, ret, user);
+}
+
 int forms_finish_logon(request_rec *r, const char *user, const char *ret,
                         const char *which)
 {
-    int rv = authgw_session_issue(r, user, "form");
+    forms_msg msg = FORMS_MSG_NONE;
+    int rv;
+
+    /* every way to a form session passes here: the logon, the answer to a
+     * challenge, a password change */
+    if ((rv = forms_cert_second_factor(r, user, &msg)) != OK)
+        return refuse_cert(r, rv, msg, ret, user);
+    rv = authgw_session_issue(r, user, forms_dir_of(r)->cert.required
+                                           ? FORMS_METHOD_FORM_CERT : "form");
     if (rv != OK)
         return rv;
     forms_core.stat(AGW_M_FORM, AGW_C_SUCCESSES, 1);
@@ -338,6 +356,7 @@ static int logon_post(request_rec *r)
 {
     forms_dir *d = forms_dir_of(r);
     const char *user, *secret, *ret, *which = "-";
+    forms_msg msg = FORMS_MSG_NONE;
     authn_status res;
     apr_table_t *f;
     int rv;
@@ -359,6 +378,9 @@ static int logon_post(request_rec *r)
         if (d->same_user && du && *du && strcasecmp(du, user))
             return refuse(r, user, ret, "delegation-user-differs", which, 0);
     }
+    /* the certificate first: without it no password is even tried */
+    if ((rv = forms_cert_second_factor(r, user, &msg)) != OK)
+        return refuse_cert(r, rv, msg, ret, user);
     apr_table_setn(r->notes, AUTHGW_NOTE_RECEIPT, "form");
     forms_session_keep_password(r, f);
     res = forms_check_password(r, user, secret, NULL, &which);

@@ -134,7 +134,8 @@ int authgw_session_issue(request_rec *r, const char *user, const char *method)
     apr_int64_t now = apr_time_sec(apr_time_now());
     const char *groups = apr_table_get(r->notes, AUTHGW_NOTE_GROUPS);
     agw_session s = { now, now, now + srv->lifetime, 0, user, method,
-                      groups ? groups : "", NULL, NULL, 0 };
+                      groups ? groups : "", NULL, NULL, 0,
+                      srv->bind_ip ? r->useragent_ip : NULL };
     int rc;
 
     if (agw_random(t.sid, sizeof t.sid) || agw_random(t.key, sizeof t.key))
@@ -233,6 +234,17 @@ static int valid_session(request_rec *r, const forms_srv *srv,
         agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(20006)
                  "a session record in the store is malformed; it is"
                  " ignored (another version of authgw sharing the store?)");
+        return -1;
+    }
+    /* Bound by AuthGWSessionBindIP when it was issued: a copy of the
+     * cookie from elsewhere is no session (and the owner's stays). */
+    if (s->client_ip && strcmp(s->client_ip, r->useragent_ip)) {
+        agw_rlog(APLOG_MARK, APLOG_NOTICE, 0, r, AGWNO(20100)
+                 "session of user '%s' was issued to %s and is bound to it"
+                 " (AuthGWSessionBindIP); its cookie came from %s: refused",
+                 agw_log_item(r->pool, s->user), s->client_ip,
+                 r->useragent_ip);
+        forms_core.stat(AGW_M_SESSION, AGW_C_FAILURES, 1);
         return -1;
     }
     state = agw_session_check(s, now, srv->idle);
@@ -368,6 +380,12 @@ void forms_session_keep_password(request_rec *r, apr_table_t *f)
         apr_pool_userdata_setn(pw, AUTHGW_POOL_DELEG_PASSWORD, NULL, r->pool);
     if (du && *du)
         apr_pool_userdata_setn(du, AUTHGW_POOL_DELEG_USER, NULL, r->pool);
+}
+
+const char *forms_session_method(request_rec *r)
+{
+    forms_current *cur = current_of(r);
+    return cur ? cur->s.method : NULL;
 }
 
 const char *authgw_session_cookie_name(request_rec *r)

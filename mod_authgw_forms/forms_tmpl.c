@@ -65,6 +65,8 @@ static const struct {
     [FORMS_MSG_PASSWORD_HISTORY] = { "msg.password_history", "error" },
     [FORMS_MSG_PASSWORD_MIN_AGE] = { "msg.password_min_age", "error" },
     [FORMS_MSG_PASSWORD_POLICY] = { "msg.password_policy", "error" },
+    [FORMS_MSG_CERT_REQUIRED] = { "msg.certificate_required", "error" },
+    [FORMS_MSG_CERT_MISMATCH] = { "msg.certificate_mismatch", "error" },
 };
 
 /* Strings the module itself puts in pages, beyond the messages. */

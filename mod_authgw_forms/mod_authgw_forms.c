@@ -48,6 +48,10 @@ static void forms_register_hooks(apr_pool_t *p)
                             AP_AUTH_INTERNAL_PER_URI);
     ap_hook_check_authn(forms_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_check_authn(forms_cert_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_optional_fn_retrieve(forms_cert_retrieve, NULL, NULL,
+                                 APR_HOOK_MIDDLE);
     ap_hook_fixups(forms_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(forms_handler, NULL, NULL, APR_HOOK_FIRST);
     APR_REGISTER_OPTIONAL_FN(authgw_session_issue);
@@ -93,11 +97,26 @@ static const command_rec forms_cmds[] = {
         " warning (0: never)"),
     DIR(PasswordChange, forms_cmd_password_change, FLAG,
         "On: users change their password at /.authgw/password"),
+    DIR(CertificateMap, forms_cmd_cert_map, TAKE1,
+        "upn (default), email, subject or ldap: how a client certificate"
+        " names its user"),
+    DIR(CertificateIssuer, forms_cmd_cert_issuer, TAKE1,
+        "a DN (RFC 4514) of an issuer whose certificates count; repeatable"),
+    DIR(CertificateEKU, forms_cmd_cert_eku, ITERATE,
+        "extended key usages (clientAuth, smartcardLogon or OIDs) of which"
+        " a certificate must have one"),
+    DIR(CertificatePolicy, forms_cmd_cert_policy, ITERATE,
+        "policy OIDs of which a certificate must have one"),
+    DIR(FormRequireCertificate, forms_cmd_cert_required, FLAG,
+        "On: the form logon also needs the user's client certificate"),
     SRV(SessionIdle, forms_cmd_seconds, NULL, TAKE1,
         "seconds without a request before a session ends (default 1800;"
         " 0: never)"),
     SRV(SessionLifetime, forms_cmd_seconds, (void *)1, TAKE1,
         "seconds after logon when a session ends (default 28800)"),
+    SRV(SessionBindIP, forms_cmd_bind_ip, NULL, FLAG,
+        "On: a session is valid only from the client address that logged"
+        " on"),
     SRV(SSODomain, forms_cmd_sso_domain, NULL, TAKE1,
         "domain the session cookie is valid for, e.g. .example.com"),
     SRV(CookieName, forms_cmd_cookie_name, NULL, TAKE1,

@@ -26,6 +26,7 @@ int main(void)
     sr = srunner_create(suite_b64());
     srunner_add_suite(sr, suite_basic());
     srunner_add_suite(sr, suite_bytes());
+    srunner_add_suite(sr, suite_cert());
     srunner_add_suite(sr, suite_challenge());
     srunner_add_suite(sr, suite_cookie());
     srunner_add_suite(sr, suite_domain());

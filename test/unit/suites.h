@@ -12,6 +12,7 @@ void pool_teardown(void);
 Suite *suite_b64(void);
 Suite *suite_basic(void);
 Suite *suite_bytes(void);
+Suite *suite_cert(void);
 Suite *suite_challenge(void);
 Suite *suite_cookie(void);
 Suite *suite_domain(void);

@@ -7,7 +7,7 @@
 START_TEST(record_round_trip)
 {
     agw_session s = { 1000, 1010, 9000, 3, "GW\\alice", "form", "staff\nvpn",
-                      NULL, NULL, 0 }, d;
+                      NULL, NULL, 0, NULL }, d;
     unsigned char buf[AGW_SESSION_MAX];
     size_t n = agw_session_encode(&s, buf, sizeof buf);
     ck_assert_uint_gt(n, 0);
@@ -22,7 +22,7 @@ END_TEST
 
 START_TEST(decode_refuses_malformed)
 {
-    agw_session s = { 1, 1, 2, 0, "bob", "form", "", NULL, NULL, 0 }, d;
+    agw_session s = { 1, 1, 2, 0, "bob", "form", "", NULL, NULL, 0, NULL }, d;
     unsigned char buf[AGW_SESSION_MAX];
     size_t n = agw_session_encode(&s, buf, sizeof buf), i;
     for (i = 0; i < n; i++) /* every truncation */
@@ -36,7 +36,7 @@ END_TEST
 
 START_TEST(decode_refuses_empty_user_and_nul)
 {
-    agw_session s = { 1, 1, 2, 0, "", "form", "", NULL, NULL, 0 }, d;
+    agw_session s = { 1, 1, 2, 0, "", "form", "", NULL, NULL, 0, NULL }, d;
     unsigned char buf[AGW_SESSION_MAX];
     size_t n = agw_session_encode(&s, buf, sizeof buf);
     ck_assert_int_eq(agw_session_decode(tp, buf, n, &d), -1);
@@ -52,7 +52,7 @@ START_TEST(decode_refuses_times_out_of_range)
     /* found by fuzz_session: a last-use time of INT64_MIN overflowed the
      * idle check */
     agw_session s = { 1000, INT64_MIN, 9000, 0, "alice", "form", "", NULL,
-                      NULL, 0 }, d;
+                      NULL, 0, NULL }, d;
     unsigned char buf[AGW_SESSION_MAX];
     size_t n = agw_session_encode(&s, buf, sizeof buf);
     ck_assert_int_eq(agw_session_decode(tp, buf, n, &d), -1);
@@ -65,7 +65,7 @@ END_TEST
 
 START_TEST(encode_refuses_no_room)
 {
-    agw_session s = { 1, 1, 2, 0, "bob", "form", "", NULL, NULL, 0 };
+    agw_session s = { 1, 1, 2, 0, "bob", "form", "", NULL, NULL, 0, NULL };
     unsigned char buf[20];
     ck_assert_uint_eq(agw_session_encode(&s, buf, sizeof buf), 0);
 }
@@ -73,7 +73,7 @@ END_TEST
 
 START_TEST(clock)
 {
-    agw_session s = { 100, 100, 1000, 0, "u", "form", "", NULL, NULL, 0 };
+    agw_session s = { 100, 100, 1000, 0, "u", "form", "", NULL, NULL, 0, NULL };
     ck_assert_int_eq(agw_session_check(&s, 130, 30), AGW_SESSION_VALID);
     ck_assert_int_eq(agw_session_check(&s, 131, 30), AGW_SESSION_IDLE);
     ck_assert_int_eq(agw_session_check(&s, 500, 0), AGW_SESSION_VALID);
@@ -84,7 +84,7 @@ END_TEST
 
 START_TEST(touch_and_store_expiry)
 {
-    agw_session s = { 100, 100, 100000, 0, "u", "form", "", NULL, NULL, 0 };
+    agw_session s = { 100, 100, 100000, 0, "u", "form", "", NULL, NULL, 0, NULL };
     ck_assert(!agw_session_needs_touch(&s, 100, 1600));
     ck_assert(!agw_session_needs_touch(&s, 199, 1600));
     ck_assert(agw_session_needs_touch(&s, 200, 1600));
@@ -112,7 +112,7 @@ static size_t deleg_record(unsigned char *buf, size_t cap,
                            const char *pw)
 {
     static unsigned char sealed[256];
-    agw_session s = { 1000, 1010, 9000, 0, "alice", "form", "", NULL, NULL, 0 };
+    agw_session s = { 1000, 1010, 9000, 0, "alice", "form", "", NULL, NULL, 0, NULL };
     s.deleg_user = "CORP\\alice";
     s.deleg_secret = sealed;
     s.deleg_secret_len = agw_session_seal_password(key, pw, sealed,
@@ -154,7 +154,7 @@ END_TEST
 START_TEST(version_2_record_still_decodes)
 {
     /* a record written before delegation existed (version 2) */
-    agw_session s = { 1, 1, 2, 0, "bob", "form", "g", NULL, NULL, 0 }, d;
+    agw_session s = { 1, 1, 2, 0, "bob", "form", "g", NULL, NULL, 0, NULL }, d;
     unsigned char buf[AGW_SESSION_MAX];
     size_t n = agw_session_encode(&s, buf, sizeof buf);
     ck_assert_uint_eq(buf[0], 2);
@@ -181,6 +181,67 @@ START_TEST(version_3_refuses_malformed)
 }
 END_TEST
 
+/* AuthGWSessionBindIP: version 4 carries the address, with or without a
+ * kept password; a session that is not bound stays version 2 or 3. */
+START_TEST(bound_address_round_trip)
+{
+    unsigned char key[AGW_SESSION_KEY_LEN], sealed[256], buf[AGW_SESSION_MAX];
+    agw_session s = { 1000, 1010, 9000, 0, "alice", "certificate", "", NULL,
+                      NULL, 0, NULL }, d;
+    size_t n, i;
+
+    s.client_ip = "127.0.0.2";
+    n = agw_session_encode(&s, buf, sizeof buf);
+    ck_assert_uint_eq(buf[0], 4);
+    ck_assert_int_eq(agw_session_decode(tp, buf, n, &d), 0);
+    ck_assert_str_eq(d.client_ip, "127.0.0.2");
+    ck_assert_ptr_null(d.deleg_secret);
+    ck_assert_uint_eq(d.deleg_secret_len, 0);
+    for (i = 0; i < n; i++)
+        ck_assert_int_eq(agw_session_decode(tp, buf, i, &d), -1);
+    /* with a password kept */
+    memset(key, 3, sizeof key);
+    s.deleg_user = "GW\\alice";
+    s.deleg_secret = sealed;
+    s.deleg_secret_len = agw_session_seal_password(key, "pw", sealed,
+                                                   sizeof sealed);
+    n = agw_session_encode(&s, buf, sizeof buf);
+    ck_assert_uint_eq(buf[0], 4);
+    ck_assert_int_eq(agw_session_decode(tp, buf, n, &d), 0);
+    ck_assert_str_eq(d.client_ip, "127.0.0.2");
+    ck_assert_str_eq(agw_session_open_password(tp, key, d.deleg_secret,
+                                               d.deleg_secret_len), "pw");
+    /* not bound: the older versions, readable by the previous release */
+    s.client_ip = "";
+    n = agw_session_encode(&s, buf, sizeof buf);
+    ck_assert_uint_eq(buf[0], 3);
+    ck_assert_int_eq(agw_session_decode(tp, buf, n, &d), 0);
+    ck_assert_ptr_null(d.client_ip);
+}
+END_TEST
+
+START_TEST(bound_refuses_malformed)
+{
+    agw_session s = { 1, 1, 2, 0, "bob", "form", "", NULL, NULL, 0, NULL }, d;
+    unsigned char buf[AGW_SESSION_MAX];
+    size_t n;
+
+    s.client_ip = "::1";
+    n = agw_session_encode(&s, buf, sizeof buf);
+    /* a delegation user without a password */
+    buf[n - 3] = 1;
+    buf[n - 2] = 'x';
+    buf[n - 1] = 0;
+    buf[n] = 0;
+    ck_assert_int_eq(agw_session_decode(tp, buf, n + 1, &d), -1);
+    /* an empty address */
+    n = agw_session_encode(&s, buf, sizeof buf);
+    buf[n - 4 - 3 - 1] = 0;
+    memmove(buf + n - 4 - 3, buf + n - 4, 4);
+    ck_assert_int_eq(agw_session_decode(tp, buf, n - 3, &d), -1);
+}
+END_TEST
+
 Suite *suite_session(void)
 {
     Suite *s = suite_create("session");
@@ -196,6 +257,8 @@ Suite *suite_session(void)
     tcase_add_test(t, delegation_password_round_trip);
     tcase_add_test(t, version_2_record_still_decodes);
     tcase_add_test(t, version_3_refuses_malformed);
+    tcase_add_test(t, bound_address_round_trip);
+    tcase_add_test(t, bound_refuses_malformed);
     suite_add_tcase(s, t);
     return s;
 }
