@@ -35,8 +35,8 @@ static int from_basic(request_rec *r, const deleg_req *q, const char **user,
     return r->user && !strcmp(*user, r->user) ? 0 : -1;
 }
 
-static deleg_source credentials(request_rec *r, const deleg_req *q,
-                                const char **user, const char **pw)
+deleg_source deleg_password(request_rec *r, const deleg_req *q,
+                            const char **user, const char **pw)
 {
     if (from_basic(r, q, user, pw) == 0)
         return DELEG_FROM_BASIC;
@@ -50,7 +50,7 @@ void deleg_basic_request(request_rec *r, deleg_req *q)
 {
     const char *user = NULL, *pw = NULL, *value;
 
-    q->source = credentials(r, q, &user, &pw);
+    q->source = deleg_password(r, q, &user, &pw);
     if (q->source == DELEG_FROM_NOTHING) {
         agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(50004)
                  "AuthGWDelegate basic for %s: no password of user '%s' to"

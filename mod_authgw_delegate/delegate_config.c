@@ -10,8 +10,9 @@ const deleg_method deleg_methods[DELEG_COUNT] = {
     [DELEG_PASSTHROUGH] = { "passthrough", 1, 0, 0, NULL,
                             deleg_passthrough_request },
     [DELEG_BASIC] = { "basic", 1, 1, 1, "Basic", deleg_basic_request },
-    [DELEG_NTLM] = { "ntlm", 0, 1, 1, "NTLM", NULL },
-    [DELEG_NEGOTIATE] = { "negotiate", 0, 1, 1, "Negotiate", NULL },
+    [DELEG_NTLM] = { "ntlm", 1, 1, 1, "NTLM", deleg_ntlm_request },
+    [DELEG_NEGOTIATE] = { "negotiate", 1, 1, 1, "Negotiate",
+                          deleg_negotiate_request },
     [DELEG_KCD] = { "kcd", 1, 0, 1, "Negotiate", deleg_kcd_request },
     [DELEG_SECURID] = { "securid", 0, 0, 1, NULL, NULL },
 };
@@ -61,10 +62,12 @@ const char *deleg_cmd_method(cmd_parms *cmd, void *dc, const char *arg)
             break;
     if (i == DELEG_COUNT)
         return apr_psprintf(cmd->pool, "AuthGWDelegate: unknown method '%s';"
-                            " use none, passthrough, basic or kcd", arg);
+                            " use none, passthrough, basic, ntlm, negotiate or kcd",
+                            arg);
     if (!deleg_methods[i].implemented)
         return apr_psprintf(cmd->pool, "AuthGWDelegate %s: not implemented"
-                            " yet; use none, passthrough, basic or kcd for now",
+                            " yet; use none, passthrough, basic, ntlm, negotiate or kcd"
+                            " for now",
                             deleg_methods[i].name);
     c->method = (deleg_kind)i;
     c->where = section_of(cmd);
