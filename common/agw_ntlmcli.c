@@ -50,6 +50,8 @@ agw_ntlm_status agw_ntlmcli_authenticate(apr_pool_t *p,
     st = agw_ntlm_decode_challenge(p, chal, n2, &c);
     if (st != AGW_NTLM_OK)
         return st;
+    if (!domain)
+        domain = c.target_name ? c.target_name : "";
     if (agw_ntlm_nt_hash(password, strlen(password), nt))
         return AGW_NTLM_BAD_STRING;
     if (agw_random(cc, sizeof cc) || agw_random(rk, sizeof rk)) {

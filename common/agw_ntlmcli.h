@@ -28,7 +28,8 @@ agw_ntlm_status agw_ntlmcli_negotiate(unsigned char *out, size_t cap,
                                       size_t *n);
 
 /* The NTLMv2 AUTHENTICATE answering chal (n2 bytes, as the server sent it)
- * to neg (our NEGOTIATE), for user in domain with password: fresh random
+ * to neg (our NEGOTIATE), for user in domain (NULL: the TargetName of the
+ * server's CHALLENGE, its domain) with password: fresh random
  * client challenge and session key, the server's time when it sent one
  * (then a MIC), else now (FILETIME).  spn, when not NULL, goes into
  * MsvAvTargetName.  The message is allocated in p. */

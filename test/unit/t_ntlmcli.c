@@ -43,7 +43,8 @@ static size_t server_challenge(unsigned char *out, size_t cap,
 
 /* Client and server: the server's verdict on the client's AUTHENTICATE. */
 static agw_ntlm_auth_status handshake(const char *client_pw, int ts,
-                                      int require_mic, const char **user)
+                                      int require_mic, const char **user,
+                                      const char *domain)
 {
     unsigned char neg[64], chal[512], sc[8], nth[16], *auth;
     size_t nn, cn, an;
@@ -60,7 +61,7 @@ static agw_ntlm_auth_status handshake(const char *client_pw, int ts,
     agw_random(sc, sizeof sc);
     cn = server_challenge(chal, sizeof chal, sc, ts);
     ck_assert_int_eq(agw_ntlmcli_authenticate(tp, neg, nn, chal, cn, "ntalice",
-                                              "GW", client_pw,
+                                              domain, client_pw,
                                               "HTTP/web.gw.test",
                                               agw_ntlm_filetime(1700000001000000LL),
                                               &auth, &an), AGW_NTLM_OK);
@@ -90,16 +91,19 @@ START_TEST(server_accepts_the_right_password)
 {
     const char *user;
     /* with the server's timestamp: a MIC, which the server requires */
-    ck_assert_int_eq(handshake("Nt-Al1ce!pw", 1, 1, &user), AGW_NTLM_AUTH_OK);
+    ck_assert_int_eq(handshake("Nt-Al1ce!pw", 1, 1, &user, "GW"), AGW_NTLM_AUTH_OK);
     ck_assert_str_eq(user, "GW\\ntalice");
-    ck_assert_int_eq(handshake("Nt-Al1ce!pw", 0, 0, &user), AGW_NTLM_AUTH_OK);
+    ck_assert_int_eq(handshake("Nt-Al1ce!pw", 0, 0, &user, "GW"), AGW_NTLM_AUTH_OK);
+    /* no domain given: the server's own (its TargetName) */
+    ck_assert_int_eq(handshake("Nt-Al1ce!pw", 1, 1, &user, NULL), AGW_NTLM_AUTH_OK);
+    ck_assert_str_eq(user, "GW\\ntalice");
 }
 END_TEST
 
 START_TEST(server_refuses_another_password)
 {
     const char *user;
-    ck_assert_int_eq(handshake("Nt-Al1ce!old", 1, 1, &user), AGW_NTLM_AUTH_WRONG);
+    ck_assert_int_eq(handshake("Nt-Al1ce!old", 1, 1, &user, "GW"), AGW_NTLM_AUTH_WRONG);
 }
 END_TEST
 
