@@ -69,8 +69,21 @@ def krb5_env(ad, monkeypatch):
 
 @pytest.fixture
 def ntlm_server(make_httpd, backend, krb5_env):
-    return make_httpd(harness.gssapi_published_conf(backend.port, "ntlmssp"),
-                      modules=("auth_gssapi",), name="published-ntlm")
+    """Also logs, per request, the gateway's port: which connection it came on."""
+    conf = harness.gssapi_published_conf(backend.port, "ntlmssp") + \
+        'CustomLog "{dir}/conn.log" "%{remote}p %m %U %>s %u"\n'
+    return make_httpd(conf, modules=("auth_gssapi",), name="published-ntlm")
+
+
+def connections(server):
+    """{gateway's port: [(method, path, status, user), ...]} in order."""
+    out = {}
+    with open(os.path.join(server.dir, "conn.log")) as f:
+        for line in f:
+            port, *rest = line.split()
+            if rest[0] != "OPTIONS":      # the harness asking whether it is up
+                out.setdefault(port, []).append(tuple(rest))
+    return out
 
 
 @pytest.fixture
@@ -181,9 +194,11 @@ def test_ntlm_basic_receipt_and_post_body(gateway):
     assert len(view["body"]) == len("a=" + "1" * 5000), view.get("body", "")[:80]
 
 
-def test_ntlm_two_users_interleaved_on_keepalive_connections(gateway):
+def test_ntlm_two_users_interleaved_on_keepalive_connections(gateway, ntlm_server):
     """Two clients, each on one keep-alive connection, take turns: every
-    answer is the client's own user, never the other's."""
+    answer is the client's own user, never the other's.  On the published
+    server, each backend connection carried one NEGOTIATE (HEAD, 401) and
+    then one request, never a second: no logon is left for another user."""
     h = gateway("basic", "ntlm")
     conns = {u: http.client.HTTPConnection("127.0.0.1", h.port, timeout=20)
              for u in ("dnalice", "dnbob")}
@@ -200,6 +215,14 @@ def test_ntlm_two_users_interleaved_on_keepalive_connections(gateway):
         for c in conns.values():
             c.close()
     assert counters(h)["AuthGWDelegateAttempts"] == 8
+    # per backend connection: the NEGOTIATE, then one request, then closed
+    conns = connections(ntlm_server)
+    assert len(conns) == 8, conns
+    for reqs in conns.values():
+        assert len(reqs) == 2, reqs
+        (m1, p1, s1, u1), (m2, p2, s2, u2) = reqs
+        assert (m1, s1, u1, m2, s2) == ("HEAD", "401", "-", "GET", "200"), reqs
+        assert p1 == p2 and u2.lower().endswith(p2.split("/")[1]), reqs
 
 
 def test_ntlm_refused_password_form_asks_again(gateway):
