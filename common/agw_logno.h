@@ -9,7 +9,8 @@
  * Ranges handed out: 10060-10099 Kerberos (next free 10075), 10100-10109
  * forms; forms 20050-20059 password pages, 20060-20069 delegation (20062
  * next); delegation 50040-50069 Kerberos constrained delegation,
- * 50070-50099 NTLM and Negotiate delegation (50074, 50082 next).
+ * 50070-50099 NTLM and Negotiate delegation (50074, 50082 next; 50070
+ * is unused).
  */
 #ifndef AGW_LOGNO_H
 #define AGW_LOGNO_H

@@ -105,7 +105,7 @@ const char *deleg_backend(request_rec *r);
 void deleg_passthrough_request(request_rec *r, deleg_req *q);
 void deleg_basic_request(request_rec *r, deleg_req *q);
 /* The user name and password to delegate (a Basic receipt's, or the
- * session's), and where they came from. */
+ * session's), and where they came from; DELEG_FROM_NOTHING is logged. */
 deleg_source deleg_password(request_rec *r, const deleg_req *q,
                             const char **user, const char **pw);
 

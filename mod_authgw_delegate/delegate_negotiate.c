@@ -123,10 +123,8 @@ void deleg_negotiate_request(request_rec *r, deleg_req *q)
     int st;
 
     q->source = deleg_password(r, q, &user, &pw);
-    if (q->source == DELEG_FROM_NOTHING) {
-        deleg_ntlm_request(r, q);  /* logs that there is no password */
+    if (q->source == DELEG_FROM_NOTHING)
         return;
-    }
     st = kerberos(r, q, pw, &value);
     if (st == DECLINED) {
         deleg_ntlm_start(r, q, user, pw);

@@ -106,18 +106,8 @@ void deleg_ntlm_request(request_rec *r, deleg_req *q)
     const char *user = NULL, *pw = NULL;
 
     q->source = deleg_password(r, q, &user, &pw);
-    if (q->source == DELEG_FROM_NOTHING) {
-        agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(50070)
-                 "AuthGWDelegate %s for %s: no password of user '%s' to"
-                 " delegate (authenticated by %s; a session issued after a"
-                 " challenge, by NTLM or Negotiate, or by a passcode keeps"
-                 " none); the request goes without credentials",
-                 deleg_methods[q->dir->method].name, deleg_backend(r),
-                 agw_log_item(r->pool, r->user),
-                 r->ap_auth_type ? r->ap_auth_type : "nothing");
-        return;
-    }
-    deleg_ntlm_start(r, q, user, pw);
+    if (q->source != DELEG_FROM_NOTHING)
+        deleg_ntlm_start(r, q, user, pw);
 }
 
 /* --- the backend connection ------------------------------------------------ */
@@ -366,8 +356,12 @@ static apr_status_t ntlm_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         return rv == APR_INCOMPLETE ? APR_EGENERAL : rv;
     }
     rv = handshake(f, j, head, n, &value);
-    if (rv != APR_SUCCESS)
+    if (rv != APR_SUCCESS) {
+        /* mod_proxy may try once more on a new connection (a pooled one
+         * that the server had closed): that one needs the legs too */
+        j->done = 0;
         return rv;
+    }
     out = value ? agw_http_head_rewrite(j->r->pool, head, n, NULL, last_drop,
                                         apr_pstrcat(j->r->pool,
                                                     "Authorization: ", value,

@@ -745,3 +745,22 @@ def gssapi_published_conf(echo_port, mech, keytab=None, location="/"):
     ProxyPass http://127.0.0.1:%d/
 </Location>
 """ % (location, mech, store, bound, echo_port)
+
+
+def interleaved(port, users, rounds, request):
+    """One keep-alive client connection per user, taking turns ``rounds``
+    times: ``request(user, i)`` gives (path, headers); yields (user, i,
+    status, body) as each answer comes."""
+    import http.client
+    conns = {u: http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+             for u in users}
+    try:
+        for i in range(rounds):
+            for u, c in conns.items():
+                path, headers = request(u, i)
+                c.request("GET", path, headers=headers)
+                r = c.getresponse()
+                yield u, i, r.status, r.read()
+    finally:
+        for c in conns.values():
+            c.close()

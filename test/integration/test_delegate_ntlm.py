@@ -18,7 +18,6 @@ Users and accounts here start with "dn" (the AD is shared by every file).
 """
 
 import base64
-import http.client
 import json
 import re
 import shutil
@@ -160,6 +159,17 @@ def counters(gw):
                                              text, re.M)}
 
 
+def check_interleaved(h, prefix, scheme, rounds):
+    """dnalice and dnbob take turns, each on a keep-alive connection: each
+    sees only themself."""
+    for u, i, status, body in harness.interleaved(
+            h.port, ("dnalice", "dnbob"), rounds,
+            lambda u, i: ("%s/%s/%d" % (prefix, u, i),
+                          {"Authorization": basic(u, PW[u])})):
+        assert status == 200, body[:300]
+        assert seen_as(json.loads(body), scheme, h) == u, (u, i)
+
+
 def form_agent(h, user, password, path):
     a = Agent(h)
     r = a.logon({"username": user, "password": password}, return_to=path)
@@ -200,20 +210,7 @@ def test_ntlm_two_users_interleaved_on_keepalive_connections(gateway, ntlm_serve
     server, each backend connection carried one NEGOTIATE (HEAD, 401) and
     then one request, never a second: no logon is left for another user."""
     h = gateway("basic", "ntlm")
-    conns = {u: http.client.HTTPConnection("127.0.0.1", h.port, timeout=20)
-             for u in ("dnalice", "dnbob")}
-    try:
-        for i in range(4):
-            for u, c in conns.items():
-                c.request("GET", "/ntlm/%s/%d" % (u, i),
-                          headers={"Authorization": basic(u, PW[u])})
-                r = c.getresponse()
-                body = r.read()
-                assert r.status == 200, body[:300]
-                assert seen_as(json.loads(body), "NTLM", h) == u, (u, i)
-    finally:
-        for c in conns.values():
-            c.close()
+    check_interleaved(h, "/ntlm", "NTLM", 4)
     assert counters(h)["AuthGWDelegateAttempts"] == 8
     # per backend connection: the NEGOTIATE, then one request, then closed
     conns = connections(ntlm_server)
@@ -260,20 +257,7 @@ def test_negotiate_form_logon(gateway):
 
 def test_negotiate_two_users_interleaved_on_keepalive_connections(gateway):
     h = gateway("basic", "negotiate")
-    conns = {u: http.client.HTTPConnection("127.0.0.1", h.port, timeout=20)
-             for u in ("dnalice", "dnbob")}
-    try:
-        for i in range(3):
-            for u, c in conns.items():
-                c.request("GET", "/nego/%s/%d" % (u, i),
-                          headers={"Authorization": basic(u, PW[u])})
-                r = c.getresponse()
-                body = r.read()
-                assert r.status == 200, body[:300]
-                assert seen_as(json.loads(body), "Negotiate", h) == u, (u, i)
-    finally:
-        for c in conns.values():
-            c.close()
+    check_interleaved(h, "/nego", "Negotiate", 3)
 
 
 def test_negotiate_password_refused_by_the_kdc_asks_again(gateway):

@@ -249,20 +249,12 @@ def test_negotiate_receipt(gateway, ad, tmp_path):
 
 def test_two_users_interleaved_on_keepalive_connections(gateway):
     h = gateway("file")
-    conns = {u: http.client.HTTPConnection("127.0.0.1", h.port, timeout=20)
-             for u in ("kcalice", "kcbob")}
-    try:
-        for i in range(4):
-            for u, c in conns.items():
-                c.request("GET", "/app/%s/%d" % (u, i),
-                          headers={"Authorization": basic(u, FILE_USERS[u])})
-                r = c.getresponse()
-                body = r.read()
-                assert r.status == 200, body[:300]
-                assert seen_as(json.loads(body), h) == u + "@GW.TEST", (u, i)
-    finally:
-        for c in conns.values():
-            c.close()
+    for u, i, status, body in harness.interleaved(
+            h.port, ("kcalice", "kcbob"), 4,
+            lambda u, i: ("/app/%s/%d" % (u, i),
+                          {"Authorization": basic(u, FILE_USERS[u])})):
+        assert status == 200, body[:300]
+        assert seen_as(json.loads(body), h) == u + "@GW.TEST", (u, i)
     # each user's KDC exchange happened at most once per child
     assert len(h.error_log().split("AGW50046")) - 1 <= 4
 
