@@ -32,11 +32,13 @@ from harness import backend_view, header
 from webclient import Agent, assert_logged_on
 
 MODULES = ("core", "forms", "delegate")
-PW = {"dnalice": "Dn-Al1ce!pass", "dnbob": "Dn-B0b!pass", "dncarol": "Dn-C4rol!pass"}
+PW = {"dnalice": "Dn-Al1ce!pass", "dnbob": "Dn-B0b!pass", "dncarol": "Dn-C4rol!pass",
+      "dndave": "Dn-D4ve!pass", "dneve": "Dn-Ev3!pass"}
+CHANGED = "Dn-Chang3d!pass-1"      # dndave's and dneve's AD password after the logon
 CAROL_GW = "Dn-C4rol-gateway"       # what the gateway accepts for dncarol
 WEB = ("dnweb", "Dn-Web!pass-1")
 WEB_HOST, NTLM_HOST = "dnweb.gw.test", "dnntlm.gw.test"
-SECRETS = list(PW.values()) + [CAROL_GW, WEB[1]]
+SECRETS = list(PW.values()) + [CAROL_GW, WEB[1], CHANGED]
 
 
 @pytest.fixture(scope="module")
@@ -233,6 +235,22 @@ def test_ntlm_refused_password_form_asks_again(gateway):
     assert re.search(r"AGW50006: .*refused the delegated credentials of user"
                      r" 'dncarol'", h.error_log())
     assert counters(h)["AuthGWDelegateFailures"] == 1
+
+
+@pytest.mark.parametrize("method,prefix,user", [("ntlm", "/ntlm", "dndave"),
+                                                ("negotiate", "/nego", "dneve")])
+def test_password_changed_after_logon_asks_again(gateway, ad, method, prefix, user):
+    """The user logs on and is delegated, then the AD password changes: the
+    next request finds the kept password refused, and the logon again."""
+    h = gateway("form", method)
+    a = form_agent(h, user, PW[user], prefix + "/1")
+    assert seen_as(backend_view(a.get(prefix + "/1")),
+                   "NTLM" if method == "ntlm" else "Negotiate", h) == user
+    ad.samba_tool("user", "setpassword", user, "--newpassword=" + CHANGED)
+    r = a.get(prefix + "/2")
+    assert r.status_code == 302, (r.status_code, r.text[:300])
+    assert "/.authgw/logon?return=" in r.headers["Location"]
+    assert a.session is None
 
 
 def test_ntlm_refused_password_basic_asks_again(gateway):
