@@ -172,7 +172,8 @@ char *agw_http_head_rewrite(apr_pool_t *p, const char *head, size_t n,
         memcpy(o, line, (size_t)(eol + 1 - line));
         o += eol + 1 - line;
     }
-    memcpy(o, add, alen);
+    if (alen)
+        memcpy(o, add, alen);
     o += alen;
     memcpy(o, "\r\n", 2);
     o += 2;
