@@ -10,15 +10,22 @@ only in AuthGWDelegate (the table METHODS):
 - kcd         -- Authorization: Negotiate with a Kerberos ticket of the user
   (S4U2Self + S4U2Proxy against Samba's KDC), the ticket cache warm: every
   request makes a fresh authenticator, none talks to the KDC;
-- securid     -- the client's SecurID agent cookie passes, nothing else.
+- securid     -- the client's SecurID agent cookie passes, nothing else;
+- ntlm        -- an NTLM logon per request (NEGOTIATE, CHALLENGE,
+  AUTHENTICATE on a fresh backend connection, closed after) against
+  mod_auth_gssapi with gss-ntlmssp, which validates through winbind at the DC;
+- negotiate   -- a Kerberos ticket from the user's password per request (AS
+  and TGS exchanges with Samba's KDC) against mod_auth_gssapi (krb5).
 
 Every request carries the session cookie and an RSA agent cookie
 (rsa-local), so all methods parse the same header; all but passthrough and
 securid strip the agent cookie.
 
-Target: kcd >= 0.9 of basic.  All of them proxy to the same small static file
-on a plain httpd (which ignores Authorization), so that the gateway's work
-is what differs.  Prints medians and ratios; exits 0 when the figures were
+Target: kcd >= 0.9 of basic.  All but ntlm and negotiate proxy to the same
+small static file on a plain httpd (which ignores Authorization), so that the
+gateway's work is what differs; ntlm and negotiate need a server that checks
+what they send, so theirs is the same file behind mod_auth_gssapi, and their
+ratio to none includes that server's (and the DC's) work.  Prints medians and ratios; exits 0 when the figures were
 measured (whether or not the target is met), non-zero when something is
 broken (a server did not start, a logon failed, an answer other than 200,
 or a kcd request that reached the KDC after the warm-up).
@@ -42,17 +49,20 @@ USER, PASSWORD = "benchkc", "Bench-kc!pass1"
 GW_ACCOUNT = ("benchgw", "Bench-gw!pass1")
 WEB_ACCOUNT = ("benchweb", "Bench-web!pass1")
 WEB_HOST = "backend.gw.test"          # SambaAD's own /etc/hosts name
-# AuthGWDelegate METHOD and the lines its <Location> needs besides.
+# AuthGWDelegate METHOD, the lines its <Location> needs besides, and the
+# server it proxies to.
 METHODS = (
-    ("none", ""),
-    ("passthrough", ""),
-    ("basic", ""),
-    ("kcd", ""),
+    ("none", "", "static"),
+    ("passthrough", "", "static"),
+    ("basic", "", "static"),
+    ("kcd", "", "static"),
     # httpd -t pairs securid with a passcode receipt only; the form type
     # matters at /.authgw/logon, not on the cookie path measured here
-    ("securid", "AuthGWFormType passcode"),
+    ("securid", "AuthGWFormType passcode", "static"),
+    ("ntlm", "", "ntlm"),
+    ("negotiate", "", "negotiate"),
 )
-VARIANTS = tuple(m for m, _ in METHODS)
+VARIANTS = tuple(m[0] for m in METHODS)
 RSA_COOKIE = "rsa-local=benchkcZ00Z002Z003D8749DAZ003D8749DAZ00Z00Z9AZ0DXZ3DZC7"
 
 
@@ -64,10 +74,29 @@ def setup_ad(ad, d):
     ad.samba_tool("delegation", "add-service", GW_ACCOUNT[0], "HTTP/" + WEB_HOST)
     ad.add_user(*WEB_ACCOUNT)
     ad.add_spn("HTTP/" + WEB_HOST, WEB_ACCOUNT[0])
-    return ad.export_keytab(os.path.join(d, "gw.keytab"), GW_ACCOUNT[0])
+    return (ad.export_keytab(os.path.join(d, "gw.keytab"), GW_ACCOUNT[0]),
+            ad.export_keytab(os.path.join(d, "web.keytab"), "HTTP/" + WEB_HOST))
 
 
-def gateway_conf(d, keytab, backend_port):
+def gssapi_backend(name, mech, keytab=None):
+    """The 200-byte file behind mod_auth_gssapi (ntlmssp or krb5)."""
+    store = "    GssapiCredStore keytab:%s\n" % keytab if keytab else ""
+    h = harness.Httpd(name, """
+KeepAliveTimeout 30
+MaxKeepAliveRequests 0
+<Location />
+    AuthType GSSAPI
+    AuthName bench
+    GssapiAllowedMech %s
+    GssapiConnectionBound On
+%s    Require valid-user
+</Location>
+""" % (mech, store), modules=("auth_gssapi",), loglevel="warn", mpm=MPM)
+    harness.write_file(os.path.join(h.docroot, "static.txt"), "x" * 200)
+    return h
+
+
+def gateway_conf(d, keytab, ports):
     htpasswd = harness.htpasswd(os.path.join(d, "htpasswd"), {USER: PASSWORD})
     secret = os.path.join(d, "secret")
     harness.secret_file(secret, 1)
@@ -77,8 +106,8 @@ def gateway_conf(d, keytab, backend_port):
     AuthGWDelegate %(v)s
     %(extra)s
 </Location>
-""" % {"v": v, "host": WEB_HOST, "port": backend_port, "extra": extra}
-        for v, extra in METHODS)
+""" % {"v": v, "host": WEB_HOST, "port": ports[server], "extra": extra}
+        for v, extra, server in METHODS)
     return """
 AuthGWSecretFile %(secret)s
 AuthGWStore shmcb
@@ -95,6 +124,11 @@ AuthGWStore shmcb
        "locations": locations}
 
 
+def kdc_requests(trace):
+    with open(trace, errors="replace") as f:
+        return f.read().count("Sending request")
+
+
 def main():
     ad = services.SambaAD().start()
     d = harness.new_dir("bench-delegate")
@@ -106,11 +140,19 @@ KeepAliveTimeout 30
 MaxKeepAliveRequests 0
 """, modules=(), loglevel="warn", mpm=MPM)
     harness.write_file(os.path.join(backend.docroot, "static.txt"), "x" * 200)
+    ad.share_winbind()
     gw = None
+    servers = [backend]
     try:
-        keytab = setup_ad(ad, d)
-        backend.start()
-        gw = harness.Httpd("bench-delegate", gateway_conf(d, keytab, backend.port),
+        keytab, web_keytab = setup_ad(ad, d)
+        ntlm = gssapi_backend("bench-delegate-ntlm", "ntlmssp")
+        nego = gssapi_backend("bench-delegate-nego", "krb5", web_keytab)
+        for h in (backend, ntlm, nego):
+            h.start()
+            servers.append(h)
+        ports = {"static": backend.port, "ntlm": ntlm.port,
+                 "negotiate": nego.port}
+        gw = harness.Httpd("bench-delegate", gateway_conf(d, keytab, ports),
                            modules=("core", "forms", "delegate"), loglevel="warn",
                            mpm=MPM)
         gw.start()
@@ -119,21 +161,19 @@ MaxKeepAliveRequests 0
         ok200 = ok200_lua(d)
         # Warm every child's kcd cache: a run on as many connections.
         wrk(gw.url("/kcd/static.txt"), ok200, [cookie])
-        with open(trace, errors="replace") as f:
-            warm = f.read().count("Sending request")
+        warm = kdc_requests(trace)
         rates = {v: [] for v in VARIANTS}
         for _ in range(ROUNDS):
             for v in VARIANTS:
+                before = kdc_requests(trace)
                 rates[v].append(wrk(gw.url("/%s/static.txt" % v), ok200, [cookie]))
-        with open(trace, errors="replace") as f:
-            after = f.read().count("Sending request")
-        if after != warm:
-            raise SystemExit("kcd talked to the KDC after the warm-up: %d"
-                             " requests, %d before" % (after, warm))
+                if v == "kcd" and kdc_requests(trace) != before:
+                    raise SystemExit("kcd talked to the KDC after the warm-up")
     finally:
         if gw:
             gw.stop()
-        backend.stop()
+        for h in servers:
+            h.stop()
         ad.stop()
     med = {v: statistics.median(r) for v, r in rates.items()}
     print("%-28s %10s %8s   %s" % ("AuthGWDelegate (cookie path)", "median/s",

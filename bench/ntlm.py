@@ -235,14 +235,9 @@ def docroots(h, *dirs):
 
 
 def main():
-    import grp
-    ad = services.SambaAD().start()
+    ad = services.SambaAD().start().share_winbind()
     started = []
     try:
-        priv = os.path.join(ad.targetdir, "state", "winbindd_privileged")
-        if os.path.isdir(priv):
-            os.chown(priv, 0, grp.getgrnam("www-data").gr_gid)
-            os.chmod(priv, 0o750)
         ad.add_user(USER, PASSWORD)
         ad.add_user("benchsvc", "B3nch-Svc!pass")
         ad.add_spn("HTTP/" + SERVICE, "benchsvc")

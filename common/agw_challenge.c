@@ -29,23 +29,64 @@ static int is_param(const char *after)
     return *after == '=';
 }
 
+/* The next challenge's scheme in *v (s, n), *v moved past that challenge
+ * (its token68 or auth-params, up to the next unquoted ','); *after is
+ * where the scheme ended.  0 at the end of the value. */
+static int next_scheme(const char **v, const char **s, size_t *n,
+                       const char **after)
+{
+    const char *end;
+
+    while (**v) {
+        while (**v == ',' || apr_isspace(**v))
+            (*v)++;
+        for (end = *v; *end && !apr_isspace(*end) && !strchr(",=\"", *end);
+             end++)
+            ;
+        *s = *v;
+        *v = next_piece(end);
+        if (end > *s && *end != '"' && !is_param(end)) {
+            *n = (size_t)(end - *s);
+            *after = end;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void agw_challenge_schemes(apr_pool_t *p, const char *value,
                            const char **list)
 {
-    const char *v = value, *end;
+    const char *v = value ? value : "", *s, *after;
+    size_t n;
 
-    while (v && *v) {
-        while (*v == ',' || apr_isspace(*v))
-            v++;
-        for (end = v; *end && !apr_isspace(*end) && !strchr(",=\"", *end);
-             end++)
+    while (next_scheme(&v, &s, &n, &after))
+        *list = apr_pstrcat(p, *list ? *list : "", *list ? ", " : "",
+                            apr_pstrmemdup(p, s, n), NULL);
+}
+
+const char *agw_challenge_token(apr_pool_t *p, const char *value,
+                                const char *scheme)
+{
+    const char *v = value ? value : "", *s, *after, *t;
+    size_t n, want = strlen(scheme);
+
+    while (next_scheme(&v, &s, &n, &after)) {
+        if (n != want || strncasecmp(s, scheme, n))
+            continue;
+        /* token68: base64 characters, then '=' padding, then the end of
+         * the challenge; "name=value" is an auth-param, no token */
+        while (*after == ' ' || *after == '\t')
+            after++;
+        for (t = after; *t && (apr_isalnum(*t) || strchr("-._~+/", *t)); t++)
             ;
-        if (end > v && *end != '"' && !is_param(end))
-            *list = apr_pstrcat(p, *list ? *list : "", *list ? ", " : "",
-                                apr_pstrmemdup(p, v, (apr_size_t)(end - v)),
-                                NULL);
-        v = next_piece(end);
+        while (*t == '=')
+            t++;
+        if (t == after || (*t && *t != ',' && !apr_isspace(*t)))
+            return "";
+        return apr_pstrmemdup(p, after, (apr_size_t)(t - after));
     }
+    return NULL;
 }
 
 int agw_challenge_offers(const char *list, const char *scheme)

@@ -16,4 +16,11 @@ void agw_challenge_schemes(apr_pool_t *p, const char *value,
 /* 1 when scheme is in a list made by agw_challenge_schemes (case ignored). */
 int agw_challenge_offers(const char *list, const char *scheme);
 
+/* The token68 that follows scheme (case ignored) in one WWW-Authenticate
+ * value ("NTLM TlRM...", or "Basic realm=x, NTLM TlRM..."): a copy in p;
+ * "" when the scheme comes alone or with auth-params; NULL when the value
+ * offers no such challenge. */
+const char *agw_challenge_token(apr_pool_t *p, const char *value,
+                                const char *scheme);
+
 #endif

@@ -11,9 +11,10 @@
  * 20050-20059 password pages, 20060-20069 delegation (20063 next),
  * 20100-20139 client certificates and AuthGWSessionBindIP (next free
  * 20119); delegation 50040-50069 Kerberos constrained delegation,
- * 50100-50119 SecurID delegation and more methods (50101 next).
- * Operations: core 10110-10139 (fail-open; next free 10114), forms
- * 20080-20089, ntlm 30061-30069, radius 40020-40029.
+ * 50070-50099 NTLM and Negotiate delegation (50074, 50082 next; 50070
+ * is unused), 50100-50119 SecurID delegation and more methods (50101
+ * next).  Operations: core 10110-10139 (fail-open; next free 10114),
+ * forms 20080-20089, ntlm 30061-30069, radius 40020-40029.
  */
 #ifndef AGW_LOGNO_H
 #define AGW_LOGNO_H

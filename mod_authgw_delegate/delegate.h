@@ -51,12 +51,14 @@ typedef struct {
     int drop_body;            /* the answer was replaced: its body goes */
     int status;               /* set by a method: the request ends with it
                                * (kcd: the KDC refused or is unreachable) */
+    const char *scheme;       /* set by a method: the challenge scheme that
+                               * means "refused" when not the method's own
+                               * (negotiate that fell back to NTLM) */
 } deleg_req;
 
 /* A delegation method. */
 typedef struct {
     const char *name;
-    int implemented;
     int needs_password;  /* only a receipt that learns a password will do */
     int watch;           /* look at the published server's answer */
     /* the scheme of a challenge that means "your credentials were refused" */
@@ -105,6 +107,21 @@ const char *deleg_backend(request_rec *r);
 /* delegate_passthrough.c, delegate_basic.c: the methods */
 void deleg_passthrough_request(request_rec *r, deleg_req *q);
 void deleg_basic_request(request_rec *r, deleg_req *q);
+/* The user name and password to delegate (a Basic receipt's, or the
+ * session's), and where they came from; DELEG_FROM_NOTHING is logged. */
+deleg_source deleg_password(request_rec *r, const deleg_req *q,
+                            const char **user, const char **pw);
+
+/* delegate_ntlm.c: AuthGWDelegate ntlm (the handshake on mod_proxy's
+ * backend connection), its hooks; deleg_ntlm_start is also negotiate's
+ * fallback. */
+void deleg_ntlm_request(request_rec *r, deleg_req *q);
+void deleg_ntlm_start(request_rec *r, deleg_req *q, const char *user,
+                      const char *pw);
+void deleg_ntlm_register_hooks(apr_pool_t *p);
+
+/* delegate_negotiate.c: AuthGWDelegate negotiate */
+void deleg_negotiate_request(request_rec *r, deleg_req *q);
 
 /* delegate_securid.c: AuthGWDelegate securid and
  * AuthGWDelegateSecurIDCookie; the cookies of the client's SecurID agent
@@ -124,5 +141,9 @@ void deleg_kcd_register_hooks(apr_pool_t *p);
 
 /* delegate_response.c: the published server's answer */
 apr_status_t deleg_out_filter(ap_filter_t *f, apr_bucket_brigade *bb);
+/* The user is asked again before anything was sent (the KDC refused the
+ * password): the status the fixup ends the request with (302 to the logon
+ * form, or 401 with the gateway's Basic challenge). */
+int deleg_ask_again_now(request_rec *r, const deleg_req *q);
 
 #endif

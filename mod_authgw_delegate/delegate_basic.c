@@ -35,14 +35,22 @@ static int from_basic(request_rec *r, const deleg_req *q, const char **user,
     return r->user && !strcmp(*user, r->user) ? 0 : -1;
 }
 
-static deleg_source credentials(request_rec *r, const deleg_req *q,
-                                const char **user, const char **pw)
+deleg_source deleg_password(request_rec *r, const deleg_req *q,
+                            const char **user, const char **pw)
 {
     if (from_basic(r, q, user, pw) == 0)
         return DELEG_FROM_BASIC;
     if (r->user && deleg_fn.credentials
         && deleg_fn.credentials(r, user, pw) == OK)
         return DELEG_FROM_SESSION;
+    agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(50004)
+             "AuthGWDelegate %s for %s: no password of user '%s' to"
+             " delegate (authenticated by %s; a session issued after a"
+             " challenge, by NTLM or Negotiate, or by a passcode keeps"
+             " none); the request goes without credentials",
+             deleg_methods[q->dir->method].name, deleg_backend(r),
+             agw_log_item(r->pool, r->user),
+             r->ap_auth_type ? r->ap_auth_type : "nothing");
     return DELEG_FROM_NOTHING;
 }
 
@@ -50,17 +58,9 @@ void deleg_basic_request(request_rec *r, deleg_req *q)
 {
     const char *user = NULL, *pw = NULL, *value;
 
-    q->source = credentials(r, q, &user, &pw);
-    if (q->source == DELEG_FROM_NOTHING) {
-        agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(50004)
-                 "AuthGWDelegate basic for %s: no password of user '%s' to"
-                 " delegate (authenticated by %s; a session issued after a"
-                 " challenge, by NTLM or Negotiate, or by a passcode keeps"
-                 " none); the request goes without credentials",
-                 deleg_backend(r), agw_log_item(r->pool, r->user),
-                 r->ap_auth_type ? r->ap_auth_type : "nothing");
+    q->source = deleg_password(r, q, &user, &pw);
+    if (q->source == DELEG_FROM_NOTHING)
         return;
-    }
     value = agw_basic_encode(r->pool, user, pw);
     if (!value) {
         /* RFC 7617: no colon or control character in a Basic user name */

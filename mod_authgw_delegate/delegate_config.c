@@ -5,15 +5,16 @@
 #include <apr_strings.h>
 
 const deleg_method deleg_methods[DELEG_COUNT] = {
-    /* name, implemented, needs_password, watch, scheme, request */
-    [DELEG_NONE] = { "none", 1, 0, 1, NULL, NULL },
-    [DELEG_PASSTHROUGH] = { "passthrough", 1, 0, 0, NULL,
+    /* name, needs_password, watch, scheme, request */
+    [DELEG_NONE] = { "none", 0, 1, NULL, NULL },
+    [DELEG_PASSTHROUGH] = { "passthrough", 0, 0, NULL,
                             deleg_passthrough_request },
-    [DELEG_BASIC] = { "basic", 1, 1, 1, "Basic", deleg_basic_request },
-    [DELEG_NTLM] = { "ntlm", 0, 1, 1, "NTLM", NULL },
-    [DELEG_NEGOTIATE] = { "negotiate", 0, 1, 1, "Negotiate", NULL },
-    [DELEG_KCD] = { "kcd", 1, 0, 1, "Negotiate", deleg_kcd_request },
-    [DELEG_SECURID] = { "securid", 1, 0, 1, NULL, deleg_securid_request },
+    [DELEG_BASIC] = { "basic", 1, 1, "Basic", deleg_basic_request },
+    [DELEG_NTLM] = { "ntlm", 1, 1, "NTLM", deleg_ntlm_request },
+    [DELEG_NEGOTIATE] = { "negotiate", 1, 1, "Negotiate",
+                          deleg_negotiate_request },
+    [DELEG_KCD] = { "kcd", 0, 1, "Negotiate", deleg_kcd_request },
+    [DELEG_SECURID] = { "securid", 0, 1, NULL, deleg_securid_request },
 };
 
 void *deleg_create_dir(apr_pool_t *p, char *dir)
@@ -52,20 +53,16 @@ static const char *section_of(cmd_parms *cmd)
     return apr_pstrcat(cmd->pool, sec->directive, " ", sec->args, NULL);
 }
 
-/* "none, passthrough, basic, kcd or securid": what the directive takes */
-static const char *implemented(apr_pool_t *p)
+/* "none, passthrough, basic, ..., kcd or securid": what the directive takes */
+static const char *method_list(apr_pool_t *p)
 {
-    const char *list = NULL, *last = NULL;
+    const char *list = deleg_methods[0].name;
     int i;
 
-    for (i = 0; i < DELEG_COUNT; i++) {
-        if (!deleg_methods[i].implemented)
-            continue;
-        if (last)
-            list = list ? apr_pstrcat(p, list, ", ", last, NULL) : last;
-        last = deleg_methods[i].name;
-    }
-    return apr_pstrcat(p, list, " or ", last, NULL);
+    for (i = 1; i < DELEG_COUNT - 1; i++)
+        list = apr_pstrcat(p, list, ", ", deleg_methods[i].name, NULL);
+    return apr_pstrcat(p, list, " or ", deleg_methods[DELEG_COUNT - 1].name,
+                       NULL);
 }
 
 const char *deleg_cmd_method(cmd_parms *cmd, void *dc, const char *arg)
@@ -78,11 +75,7 @@ const char *deleg_cmd_method(cmd_parms *cmd, void *dc, const char *arg)
             break;
     if (i == DELEG_COUNT)
         return apr_psprintf(cmd->pool, "AuthGWDelegate: unknown method '%s';"
-                            " use %s", arg, implemented(cmd->pool));
-    if (!deleg_methods[i].implemented)
-        return apr_psprintf(cmd->pool, "AuthGWDelegate %s: not implemented"
-                            " yet; use %s for now", deleg_methods[i].name,
-                            implemented(cmd->pool));
+                            " use %s", arg, method_list(cmd->pool));
     c->method = (deleg_kind)i;
     c->where = section_of(cmd);
     c->method_set = 1;

@@ -329,8 +329,10 @@ static int negotiate_value(kcd_req *k, const void *tok, size_t n,
 
     if (!spnego) {
         agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(50051)
-                 "AuthGWDelegate kcd: the Kerberos token of user '%s' for %s"
-                 " is too large (%lu bytes)", agw_log_item(r->pool, r->user),
+                 "AuthGWDelegate %s: the Kerberos token of user '%s' for %s"
+                 " is too large (%lu bytes)",
+                 deleg_methods[deleg_dir_of(r)->method].name,
+                 agw_log_item(r->pool, r->user),
                  k->spn, (unsigned long)n);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -461,13 +463,63 @@ static const char *published_host(request_rec *r)
     return u ? agw_url_host(r->pool, u) : NULL;
 }
 
+int deleg_krb_target(request_rec *r, const char **user, const char **spnp)
+{
+    const deleg_dir *d = deleg_dir_of(r);
+    const char *method = deleg_methods[d->method].name;
+    const char *realm, *netbios, *name, *spn;
+    agw_kerb_name m;
+
+    deleg_core.kerberos_realm(r, &realm, &netbios);
+    if (!realm && !(realm = kcd_default_realm())) {
+        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(50041)
+                 "AuthGWDelegate %s knows no realm for the users: set"
+                 " AuthGWKerberosRealm, or default_realm in krb5.conf", method);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    m = agw_kerb_map_user(r->user, realm, netbios, r->pool, &name);
+    if (m != AGW_KERB_NAME_OK) {
+        agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(50042)
+                 "AuthGWDelegate %s for %s: user '%s' %s %s; the request"
+                 " goes without credentials", method, deleg_backend(r),
+                 agw_log_item(r->pool, r->user),
+                 m == AGW_KERB_NAME_FOREIGN
+                     ? "belongs to another realm or domain than"
+                     : "cannot be a principal of realm", realm);
+        return DECLINED;
+    }
+    *user = apr_pstrcat(r->pool, name, "@", realm, NULL);
+    spn = agw_spn_for(r->pool, d->spn ? d->spn : KCD_DEFAULT_SPN,
+                      published_host(r));
+    if (!spn) {
+        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(50043)
+                 "AuthGWDelegate %s: no host in %s for the SPN %s; name the"
+                 " published server's SPN with AuthGWDelegateSPN", method,
+                 deleg_backend(r), d->spn ? d->spn : KCD_DEFAULT_SPN);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    *spnp = strchr(spn, '@') ? spn : apr_pstrcat(r->pool, spn, "@", realm,
+                                                 NULL);
+    return OK;
+}
+
+int deleg_krb_token(request_rec *r, const char *user, const char *spn,
+                    const krb5_creds *t, const char **value)
+{
+    kcd_req k;
+
+    memset(&k, 0, sizeof k);
+    k.r = r;
+    k.user = user;
+    k.spn = spn;
+    return ticket_token(&k, t, value);
+}
+
 /* Fills k: OK; DECLINED when this user is not delegated (the request goes
  * without credentials); or the status for the client. */
 static int prepare(request_rec *r, kcd_req *k)
 {
-    const deleg_dir *d = deleg_dir_of(r);
-    const char *realm, *netbios, *name, *spn;
-    agw_kerb_name m;
+    int st;
 
     memset(k, 0, sizeof *k);
     k->r = r;
@@ -479,36 +531,9 @@ static int prepare(request_rec *r, kcd_req *k)
                  agw_log_item(r->pool, r->uri));
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    deleg_core.kerberos_realm(r, &realm, &netbios);
-    if (!realm && !(realm = kcd_default_realm())) {
-        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(50041)
-                 "AuthGWDelegate kcd knows no realm for the users: set"
-                 " AuthGWKerberosRealm, or default_realm in krb5.conf");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    m = agw_kerb_map_user(r->user, realm, netbios, r->pool, &name);
-    if (m != AGW_KERB_NAME_OK) {
-        agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(50042)
-                 "AuthGWDelegate kcd for %s: user '%s' %s %s; the request"
-                 " goes without credentials", deleg_backend(r),
-                 agw_log_item(r->pool, r->user),
-                 m == AGW_KERB_NAME_FOREIGN
-                     ? "belongs to another realm or domain than"
-                     : "cannot be a principal of realm", realm);
-        return DECLINED;
-    }
-    k->user = apr_pstrcat(r->pool, name, "@", realm, NULL);
-    spn = agw_spn_for(r->pool, d->spn ? d->spn : KCD_DEFAULT_SPN,
-                      published_host(r));
-    if (!spn) {
-        agw_rlog(APLOG_MARK, APLOG_ERR, 0, r, AGWNO(50043)
-                 "AuthGWDelegate kcd: no host in %s for the SPN %s; name the"
-                 " published server's SPN with AuthGWDelegateSPN",
-                 deleg_backend(r), d->spn ? d->spn : KCD_DEFAULT_SPN);
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    k->spn = strchr(spn, '@') ? spn : apr_pstrcat(r->pool, spn, "@", realm,
-                                                  NULL);
+    st = deleg_krb_target(r, &k->user, &k->spn);
+    if (st != OK)
+        return st;
     k->id = apr_pstrcat(r->pool, k->keytab, "\n",
                         k->configured ? k->configured : "", NULL);
     return OK;

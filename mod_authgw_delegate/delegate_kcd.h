@@ -8,6 +8,8 @@
 #include <gssapi/gssapi.h>
 #include <krb5.h>
 
+#include <httpd.h>
+
 /* Entries per process; the least recently used goes first when it is
  * full.  An entry is a user's impersonated credentials with the service
  * tickets got so far: some kilobytes. */
@@ -70,5 +72,14 @@ void kcd_identity_set(const char *id, const char *principal);
 
 /* krb5.conf's default realm, looked up once per process (NULL: none). */
 const char *kcd_default_realm(void);
+
+/* Shared with AuthGWDelegate negotiate (delegate_kcd.c): the user's
+ * principal and the published server's SPN, with a realm (OK; DECLINED:
+ * the user is not delegated; else the status, logged); and "Negotiate
+ * <SPNEGO>" with a fresh authenticator from the service ticket t (OK, or
+ * DECLINED when it makes none). */
+int deleg_krb_target(request_rec *r, const char **user, const char **spn);
+int deleg_krb_token(request_rec *r, const char *user, const char *spn,
+                    const krb5_creds *t, const char **value);
 
 #endif

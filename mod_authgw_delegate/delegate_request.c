@@ -58,7 +58,7 @@ int deleg_fixups_early(request_rec *r)
     deleg_dir *d = deleg_dir_of(r);
     deleg_req *q;
 
-    if (d->method != DELEG_PASSTHROUGH && d->method != DELEG_BASIC)
+    if (d->method != DELEG_PASSTHROUGH && !deleg_methods[d->method].needs_password)
         return DECLINED;
     q = deleg_req_of(r);
     q->client_authz = apr_table_get(r->headers_in, "Authorization");

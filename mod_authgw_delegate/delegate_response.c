@@ -109,6 +109,11 @@ static int ask_again(request_rec *r, const deleg_req *q)
     return 0;
 }
 
+int deleg_ask_again_now(request_rec *r, const deleg_req *q)
+{
+    return ask_again(r, q) ? HTTP_MOVED_TEMPORARILY : HTTP_UNAUTHORIZED;
+}
+
 /* Looks at the status and headers; returns 1 when the body must go. */
 static int judge(request_rec *r, deleg_req *q)
 {
@@ -116,7 +121,7 @@ static int judge(request_rec *r, deleg_req *q)
     const char *hdr = r->status == HTTP_UNAUTHORIZED ? "WWW-Authenticate"
         : r->status == HTTP_PROXY_AUTHENTICATION_REQUIRED ? "Proxy-Authenticate"
         : NULL;
-    const char *schemes;
+    const char *schemes, *refused = q->scheme ? q->scheme : m->scheme;
 
     if (!hdr) {
         /* kcd: the server's mutual-authentication token answers the
@@ -128,8 +133,8 @@ static int judge(request_rec *r, deleg_req *q)
         return 0;
     }
     schemes = challenge_schemes(r, hdr);
-    if (r->status == HTTP_UNAUTHORIZED && m->scheme
-        && agw_challenge_offers(schemes, m->scheme)
+    if (r->status == HTTP_UNAUTHORIZED && refused
+        && agw_challenge_offers(schemes, refused)
         && q->source != DELEG_FROM_NOTHING)
         return ask_again(r, q);
     alert(r, q, hdr, schemes);

@@ -1,6 +1,6 @@
 /* mod_authgw_delegate: delegation to published servers (AuthGWDelegate
- * none, passthrough, basic, kcd, securid; AuthGWDelegateHeader,
- * AuthGWDelegateSPN, AuthGWDelegateSecurIDCookie).
+ * none, passthrough, basic, ntlm, negotiate, kcd, securid;
+ * AuthGWDelegateHeader, AuthGWDelegateSPN, AuthGWDelegateSecurIDCookie).
  * Module record, directive table and hook registration only; see
  * docs/delegation.md. */
 #include "delegate.h"
@@ -48,6 +48,7 @@ static void deleg_register_hooks(apr_pool_t *p)
     ap_register_output_filter(DELEG_FILTER, deleg_out_filter, NULL,
                               AP_FTYPE_CONTENT_SET);
     deleg_kcd_register_hooks(p);
+    deleg_ntlm_register_hooks(p);
 }
 
 #define DIR(name, fn, help) \
@@ -56,10 +57,10 @@ static void deleg_register_hooks(apr_pool_t *p)
 static const command_rec deleg_cmds[] = {
     DIR(Delegate, deleg_cmd_method,
         "how the user's credentials reach the published server: none"
-        " (default), passthrough, basic, kcd, securid (ntlm, negotiate: not"
-        " implemented yet)"),
+        " (default), passthrough, basic, ntlm, negotiate, kcd, securid"),
     DIR(DelegateSPN, deleg_cmd_spn,
         "the published server's service principal for AuthGWDelegate kcd"
+        " and negotiate"
         " (default HTTP/*: '*' is the host of the proxied URL)"),
     DIR(DelegateHeader, deleg_cmd_header,
         "request header that tells the published server the authenticated"

@@ -100,15 +100,8 @@ def samba_ad():
     """The one Samba AD domain controller of the test session (its ports are
     fixed, so there can be only one): started once, shared by every file.
     Each file adds the users it needs, with names of its own."""
-    import grp
     import services
-    ad = services.SambaAD().start()
-    # httpd's children (www-data) must reach winbind's privileged pipe (in
-    # production: usermod -aG winbindd_priv www-data).
-    priv = os.path.join(ad.targetdir, "state", "winbindd_privileged")
-    if os.path.isdir(priv):
-        os.chown(priv, 0, grp.getgrnam("www-data").gr_gid)
-        os.chmod(priv, 0o750)
+    ad = services.SambaAD().start().share_winbind()
     yield ad
     ad.stop()
 

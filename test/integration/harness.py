@@ -774,3 +774,23 @@ def page_text(text):
     text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", text)
     text = re.sub(r"(?s)<[^>]*>", " ", text)
     return re.sub(r"\s+", " ", html.unescape(text)).strip()
+
+
+def gssapi_published_conf(echo_port, mech, keytab=None, location="/"):
+    """A published server's section: mod_auth_gssapi (AuthType GSSAPI) with
+    ``mech`` "krb5" (Negotiate with its own ``keytab``) or "ntlmssp" (NTLM
+    through gss-ntlmssp, which asks winbind without NTLM_USER_FILE; bound
+    to the connection, as NTLM is), then the echo backend, told the user
+    the server authenticated in X-Backend-User."""
+    store = "    GssapiCredStore keytab:%s\n" % keytab if keytab else ""
+    bound = "    GssapiConnectionBound On\n" if mech == "ntlmssp" else ""
+    return """
+<Location %s>
+    AuthType GSSAPI
+    AuthName "published"
+    GssapiAllowedMech %s
+%s%s    Require valid-user
+    RequestHeader set X-Backend-User "expr=%%{REMOTE_USER}"
+    ProxyPass http://127.0.0.1:%d/
+</Location>
+""" % (location, mech, store, bound, echo_port)

@@ -1077,6 +1077,16 @@ class SambaAD(Service):
     def add_member(self, group, *users):
         self.samba_tool("group", "addmembers", group, ",".join(users))
 
+    def share_winbind(self, group="www-data"):
+        """Lets httpd's children (``group``) reach winbind's privileged pipe
+        (in production: usermod -aG winbindd_priv www-data)."""
+        import grp
+        priv = os.path.join(self.targetdir, "state", "winbindd_privileged")
+        if os.path.isdir(priv):
+            os.chown(priv, 0, grp.getgrnam(group).gr_gid)
+            os.chmod(priv, 0o750)
+        return self
+
     def add_spn(self, spn, account):
         self.samba_tool("spn", "add", spn, account)
 

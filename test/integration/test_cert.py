@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import subprocess
-import urllib.parse
 
 import pytest
 import requests
@@ -563,11 +562,8 @@ def test_password_delegation_refused_for_certificates(gateway, pki, method):
     </Location>""" % method, modules=MODULES + ("delegate",), start=False)
     rc, out = h.configtest()
     assert rc != 0
-    refused = re.search(r"AuthGWDelegate %s .*cannot work with AuthType"
-                        r" GatewayCertificate" % method, out)
-    # ntlm and negotiate delegation are still being written on another
-    # branch: until then the directive itself refuses them
-    assert refused or (method != "basic" and "not implemented yet" in out), out
+    assert re.search(r"AuthGWDelegate %s .*cannot work with AuthType"
+                     r" GatewayCertificate" % method, out), out
 
 
 def test_session_without_certificate_does_not_pass_a_two_factor_location(

@@ -109,17 +109,7 @@ def krb5_env(ad, monkeypatch):
 def published(make_httpd, backend, keytabs, krb5_env):
     """The published server: Negotiate (Kerberos only) with its own keytab,
     REMOTE_USER passed on to the echo backend."""
-    conf = """
-<Location />
-    AuthType GSSAPI
-    AuthName "published"
-    GssapiAllowedMech krb5
-    GssapiCredStore keytab:%s
-    Require valid-user
-    RequestHeader set X-Backend-User "expr=%%{REMOTE_USER}"
-    ProxyPass http://127.0.0.1:%d/
-</Location>
-""" % (keytabs["web"], backend.port)
+    conf = harness.gssapi_published_conf(backend.port, "krb5", keytabs["web"])
     return make_httpd(conf, modules=("auth_gssapi",), name="published")
 
 

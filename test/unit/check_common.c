@@ -38,6 +38,7 @@ int main(void)
     srunner_add_suite(sr, suite_kerb());
     srunner_add_suite(sr, suite_ldap());
     srunner_add_suite(sr, suite_ntlm());
+    srunner_add_suite(sr, suite_ntlmcli());
     srunner_add_suite(sr, suite_pac());
     srunner_add_suite(sr, suite_radius());
     srunner_add_suite(sr, suite_record());

@@ -24,6 +24,7 @@ Suite *suite_kcd(void);
 Suite *suite_kerb(void);
 Suite *suite_ldap(void);
 Suite *suite_ntlm(void);
+Suite *suite_ntlmcli(void);
 Suite *suite_pac(void);
 Suite *suite_radius(void);
 Suite *suite_record(void);
