@@ -12,7 +12,7 @@
  * 20100-20139 client certificates and AuthGWSessionBindIP (next free
  * 20119); delegation 50040-50069 Kerberos constrained delegation,
  * 50070-50099 NTLM and Negotiate delegation (50074, 50082 next; 50070
- * is unused), 50100-50119 SecurID delegation and more methods (50101
+ * is unused), 50100-50119 SecurID delegation and more methods (50102
  * next).  Operations: core 10110-10139 (fail-open; next free 10114),
  * forms 20080-20089, ntlm 30061-30069, radius 40020-40029.
  */

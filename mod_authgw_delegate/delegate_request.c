@@ -115,6 +115,21 @@ static const char *const *stripped_cookies(request_rec *r, const deleg_dir *d)
     return (const char *const *)a->elts;
 }
 
+/* A request AuthGWFailOpen let through carries nobody's credentials: the
+ * server gets what `none` gives it, never a ticket or a password made for
+ * the fail-open user name, nor that name as the identity header. */
+static int let_through(request_rec *r, const deleg_dir *d,
+                       const deleg_method *m)
+{
+    if (d->header)
+        agw_strip_header(r, d->header);
+    if (m->needs_password || d->method == DELEG_KCD)
+        agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(50101)
+                 "request for %s let through by AuthGWFailOpen: AuthGWDelegate"
+                 " %s sends no credentials for it", deleg_backend(r), m->name);
+    return DECLINED;
+}
+
 int deleg_fixups(request_rec *r)
 {
     deleg_dir *d = deleg_dir_of(r);
@@ -126,6 +141,8 @@ int deleg_fixups(request_rec *r)
     q = deleg_req_of(r);
     q->dir = d;
     agw_strip_credentials(r, stripped_cookies(r, d));
+    if (apr_table_get(r->notes, AUTHGW_NOTE_FAILOPEN))
+        return let_through(r, d, m);
     if (d->header)
         identity_header(r, d->header);
     if (m->request)

@@ -79,10 +79,10 @@ AuthGWSecretFile {secret}
 
 @pytest.fixture
 def gateway(make_httpd, backend, creds, secret, radius_secret_file):
-    def factory(radius_port, policy=None, extra=""):
+    def factory(radius_port, policy=None, extra="", modules=()):
         h = make_httpd(conf(backend.port, creds.path, secret, radius_port,
                             radius_secret_file, policy, extra),
-                       modules=("core", "forms", "radius"))
+                       modules=("core", "forms", "radius") + modules)
         h.expect_errors(DOWN_ERRORS)
         h.forbid_in_log(RAD_USER[1], WRONG, RADIUS_SECRET)
         return h
@@ -151,6 +151,22 @@ def test_service_lets_through_only_while_down(gateway, radius, backend):
     # a right password is still a logon under its own name
     view = backend_view(Agent(h).get("/app", headers=BASIC_UA, auth=FILE_USER))
     assert header(view, "X-Remote-User") == FILE_USER[0]
+    assert header(view, "X-AuthGW-FailOpen") is None
+
+
+def test_delegation_sends_nothing_for_a_request_let_through(gateway):
+    h = gateway(services.free_udp_port(), "service",
+                "AuthGWDelegate basic\n    AuthGWDelegateHeader X-Deleg-User",
+                modules=("delegate",))
+    assert_passed(h, logon(h, *RAD_USER))
+    view = assert_failopen_view(Agent(h).get("/app"), "no-credentials")
+    assert header(view, "Authorization") is None, view["headers"]
+    assert header(view, "X-Deleg-User") is None, view["headers"]
+    assert "AGW50101" in h.error_log()
+    # a user the file validator knows is still delegated as themself
+    view = backend_view(Agent(h).get("/app", headers=BASIC_UA, auth=FILE_USER))
+    assert header(view, "Authorization") == harness.basic_authorization(*FILE_USER)
+    assert header(view, "X-Deleg-User") == FILE_USER[0]
     assert header(view, "X-AuthGW-FailOpen") is None
 
 
