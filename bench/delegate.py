@@ -63,6 +63,7 @@ METHODS = (
     ("negotiate", "", "negotiate"),
 )
 VARIANTS = tuple(m[0] for m in METHODS)
+SERVER = {m[0]: m[2] for m in METHODS}
 RSA_COOKIE = "rsa-local=benchkcZ00Z002Z003D8749DAZ003D8749DAZ00Z00Z9AZ0DXZ3DZC7"
 
 
@@ -160,13 +161,17 @@ MaxKeepAliveRequests 0
                                                    RSA_COOKIE)
         ok200 = ok200_lua(d)
         # Warm every child's kcd cache: a run on as many connections.
-        wrk(gw.url("/kcd/static.txt"), ok200, [cookie])
+        wrk(gw.url("/kcd/static.txt"), ok200, [cookie], timeout=10)
         warm = kdc_requests(trace)
         rates = {v: [] for v in VARIANTS}
         for _ in range(ROUNDS):
             for v in VARIANTS:
                 before = kdc_requests(trace)
-                rates[v].append(wrk(gw.url("/%s/static.txt" % v), ok200, [cookie]))
+                # ntlm and negotiate wait on the single-process test DC at
+                # every request (winbind, the KDC): a queue there is not an error
+                slow = SERVER[v] != "static"
+                rates[v].append(wrk(gw.url("/%s/static.txt" % v), ok200, [cookie],
+                                    timeout=10 if slow else None))
                 if v == "kcd" and kdc_requests(trace) != before:
                     raise SystemExit("kcd talked to the KDC after the warm-up")
     finally:
