@@ -20,9 +20,12 @@ MPM = {"ServerLimit": 2, "ThreadLimit": 32, "ThreadsPerChild": 32,
        "MaxSpareThreads": 64}
 
 
-def wrk(url, lua=None, headers=()):
-    """Requests per second; exits when wrk saw errors."""
+def wrk(url, lua=None, headers=(), timeout=None):
+    """Requests per second; exits when wrk saw errors (a request that took
+    longer than timeout, wrk's default 2 s, is one)."""
     cmd = ["wrk", "-t2", "-c%d" % CONNS, "-d%ds" % SECONDS]
+    if timeout:
+        cmd += ["--timeout", timeout]
     for h in headers:
         cmd += ["-H", h]
     if lua:
