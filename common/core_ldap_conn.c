@@ -232,15 +232,24 @@ void core_ldap_release(core_ldap_conn *c, int keep)
     c->ld = NULL;
 }
 
+/* A connection of one kind (service: bound as the service account, or for
+ * users' binds) to srv, not yet made; kept ones only with a service account
+ * and unless fresh. */
+static void conn_init(core_ldap_conn *c, request_rec *r, const core_ldap_dir *d,
+                      const core_ldap_server *srv, int service, int fresh)
+{
+    memset(c, 0, sizeof *c);
+    c->r = r;
+    c->d = d;
+    c->srv = srv;
+    c->fresh = fresh;
+    c->key = d->bind != CORE_LDAP_BIND_USER ? pool_key(c, service) : NULL;
+}
+
 int core_ldap_open_user(core_ldap_conn *c, core_ldap_conn *other)
 {
     int rc;
-    memset(other, 0, sizeof *other);
-    other->r = c->r;
-    other->d = c->d;
-    other->srv = c->srv;
-    other->fresh = c->fresh;
-    other->key = c->key ? pool_key(other, 0) : NULL;
+    conn_init(other, c->r, c->d, c->srv, 0, c->fresh);
     rc = connect_kind(other, 0);
     c->reused |= other->kept;
     return rc;
@@ -386,12 +395,7 @@ static core_ldap_outcome on_server(request_rec *r, const core_ldap_dir *d,
 
     for (fresh = 0; fresh < 2; fresh++) {
         core_ldap_conn c;
-        memset(&c, 0, sizeof c);
-        c.r = r;
-        c.d = d;
-        c.srv = srv;
-        c.fresh = fresh;
-        c.key = d->bind != CORE_LDAP_BIND_USER ? pool_key(&c, 1) : NULL;
+        conn_init(&c, r, d, srv, 1, fresh);
         /* whatever the error, a server we cannot open is not usable */
         out = connect_kind(&c, 1) == LDAP_SUCCESS ? attempt(&c, ctx)
                                                   : CORE_LDAP_DOWN;
