@@ -161,7 +161,7 @@ MaxKeepAliveRequests 0
                                                    RSA_COOKIE)
         ok200 = ok200_lua(d)
         # Warm every child's kcd cache: a run on as many connections.
-        wrk(gw.url("/kcd/static.txt"), ok200, [cookie], timeout=10)
+        wrk(gw.url("/kcd/static.txt"), ok200, [cookie], timeout="10s")
         warm = kdc_requests(trace)
         rates = {v: [] for v in VARIANTS}
         for _ in range(ROUNDS):
@@ -171,7 +171,7 @@ MaxKeepAliveRequests 0
                 # every request (winbind, the KDC): a queue there is not an error
                 slow = SERVER[v] != "static"
                 rates[v].append(wrk(gw.url("/%s/static.txt" % v), ok200, [cookie],
-                                    timeout=10 if slow else None))
+                                    timeout="10s" if slow else None))
                 if v == "kcd" and kdc_requests(trace) != before:
                     raise SystemExit("kcd talked to the KDC after the warm-up")
     finally:

@@ -1,8 +1,10 @@
 #include "agw_seal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
@@ -23,6 +25,42 @@ const char *agw_seal_reason(agw_seal_status st)
     case AGW_SEAL_CRYPTO: return "crypto-failure";
     }
     return "unknown";
+}
+
+/* The algorithms, fetched once per process: given EVP_aes_256_gcm() or a
+ * digest name, OpenSSL 3 looks them up in its provider store, under a lock,
+ * at every init. */
+static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
+static EVP_CIPHER *aes_gcm;
+static EVP_MAC *hmac_alg;
+
+static void fetch_algs(void)
+{
+    aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+static void algs(void)
+{
+    pthread_once(&algs_once, fetch_algs);
+}
+
+/* A new HMAC-SHA256 context keyed with key, or NULL. */
+static EVP_MAC_CTX *hmac_new(const unsigned char key[32])
+{
+    OSSL_PARAM p[2];
+    EVP_MAC_CTX *c;
+
+    algs();
+    c = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
+    p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                            (char *)"SHA256", 0);
+    p[1] = OSSL_PARAM_construct_end();
+    if (c && EVP_MAC_init(c, key, 32, p) != 1) {
+        EVP_MAC_CTX_free(c);
+        c = NULL;
+    }
+    return c;
 }
 
 static int hkdf(const void *secret, size_t len, const char *info,
@@ -48,6 +86,7 @@ int agw_keyring_add(agw_keyring *kr, const void *secret, size_t len)
     if (kr->n >= AGW_KEYS_MAX || len == 0)
         return -1;
     k = &kr->k[kr->n];
+    k->hmac = NULL;
     if (hkdf(secret, len, "id", k->id, sizeof k->id)
         || hkdf(secret, len, "enc", k->enc, sizeof k->enc)
         || hkdf(secret, len, "mac", k->mac, sizeof k->mac)) {
@@ -110,8 +149,20 @@ int agw_keyring_random(agw_keyring *kr)
     return rv;
 }
 
+int agw_keyring_prepare(agw_keyring *kr)
+{
+    int i, rv = 0;
+    for (i = 0; i < kr->n; i++)
+        if (!kr->k[i].hmac && !(kr->k[i].hmac = hmac_new(kr->k[i].mac)))
+            rv = -1;
+    return rv;
+}
+
 void agw_keyring_clear(agw_keyring *kr)
 {
+    int i;
+    for (i = 0; i < kr->n && i < AGW_KEYS_MAX; i++)
+        EVP_MAC_CTX_free(kr->k[i].hmac);
     agw_wipe(kr, sizeof *kr);
 }
 
@@ -140,11 +191,13 @@ static int gcm(int enc, const agw_key *k, const unsigned char *nonce,
                const unsigned char *in, size_t n, unsigned char *out,
                unsigned char *tag)
 {
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    EVP_CIPHER_CTX *c;
     int len, ok;
 
+    algs();
+    c = aes_gcm ? EVP_CIPHER_CTX_new() : NULL;
     ok = c
-        && EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) == 1
+        && EVP_CipherInit_ex(c, aes_gcm, NULL, NULL, NULL, enc) == 1
         && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) == 1
         && EVP_CipherInit_ex(c, NULL, NULL, k->enc, nonce, enc) == 1
         && EVP_CipherUpdate(c, NULL, &len, (const unsigned char *)purpose,
@@ -207,17 +260,16 @@ agw_seal_status agw_unseal(const agw_keyring *kr, const char *purpose,
 int agw_mac(const agw_key *key, const char *purpose, const void *data,
             size_t len, unsigned char out[32])
 {
-    EVP_PKEY *pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_HMAC, NULL, key->mac,
-                                                sizeof key->mac);
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    size_t olen = 32;
-    int ok = pk && c
-        && EVP_DigestSignInit(c, NULL, EVP_sha256(), NULL, pk) == 1
-        && EVP_DigestSignUpdate(c, purpose, strlen(purpose) + 1) == 1
-        && EVP_DigestSignUpdate(c, data, len) == 1
-        && EVP_DigestSignFinal(c, out, &olen) == 1;
-    EVP_MD_CTX_free(c);
-    EVP_PKEY_free(pk);
+    /* a copy of the prepared state is never used by two threads at once */
+    EVP_MAC_CTX *c = key->hmac ? EVP_MAC_CTX_dup(key->hmac)
+                               : hmac_new(key->mac);
+    size_t olen = 0;
+    int ok = c
+        && EVP_MAC_update(c, (const unsigned char *)purpose,
+                          strlen(purpose) + 1) == 1
+        && EVP_MAC_update(c, data, len) == 1
+        && EVP_MAC_final(c, out, &olen, 32) == 1;
+    EVP_MAC_CTX_free(c);
     return ok && olen == 32 ? 0 : -1;
 }
 

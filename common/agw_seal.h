@@ -26,10 +26,15 @@
 /* A secret line shorter than this is refused: it would be guessable. */
 #define AGW_SECRET_MIN 32
 
+struct evp_mac_ctx_st;
+
 typedef struct {
     unsigned char id[AGW_KEY_ID_LEN];
     unsigned char enc[32];
     unsigned char mac[32];
+    /* HMAC-SHA256 keyed with mac, made by agw_keyring_prepare() (NULL
+     * before): agw_mac() copies it instead of setting up the key anew. */
+    struct evp_mac_ctx_st *hmac;
 } agw_key;
 
 typedef struct {
@@ -62,7 +67,15 @@ const char *agw_keyring_parse(agw_keyring *kr, const char *text, size_t len,
 /* Fills the ring with one fresh random key. */
 int agw_keyring_random(agw_keyring *kr);
 
-/* Wipes the ring's key material. */
+/* Keys every HMAC of the ring once, for a ring that serves many requests
+ * (the server's; not a ring made for one call): an HMAC then costs a copy of
+ * the keyed state instead of a new key object, about 1 us instead of 20.
+ * A copy of the ring by value shares these states: agw_keyring_clear() only
+ * the original, after the copies are done with.  -1 when OpenSSL fails (the
+ * ring still works, unprepared). */
+int agw_keyring_prepare(agw_keyring *kr);
+
+/* Wipes the ring's key material and frees what agw_keyring_prepare() made. */
 void agw_keyring_clear(agw_keyring *kr);
 
 int agw_random(void *buf, size_t n);

@@ -114,7 +114,10 @@ const char *core_ldap_cmd_dead_time(cmd_parms *cmd, void *dc, const char *secs);
         NULL, OR_AUTHCFG | RSRC_CONF, \
         "seconds a server that failed is tried last (default 30)")
 
-/* core_ldap_conn.c: one connection to one server, for one logon. */
+/* core_ldap_conn.c: one connection to one server, for one logon.  With a
+ * service account, connections are kept per child for the next logons (two
+ * kinds: bound as the service account, and for users' binds), so that a
+ * logon costs no TCP connection, TLS handshake or service bind. */
 typedef struct {
     request_rec *r;
     const core_ldap_dir *d;
@@ -122,6 +125,11 @@ typedef struct {
     LDAP *ld;
     int tls_started;  /* libldap began the TLS handshake */
     const char *why;  /* why the server could not be used, for the log */
+    const char *key;  /* what a kept connection must match; NULL: not kept */
+    int fresh;        /* take no kept connection (a retry) */
+    int kept;         /* this one was kept from an earlier logon */
+    int bound;        /* ... and is still bound as the service account */
+    int reused;       /* this logon used a kept connection of either kind */
 } core_ldap_conn;
 
 /* What a logon attempt on one server came to. */
@@ -135,16 +143,22 @@ typedef enum {
 
 typedef core_ldap_outcome (*core_ldap_attempt)(core_ldap_conn *c, void *ctx);
 
-/* Runs attempt on a new connection (TLS established, not bound) to each
- * server in turn, those held down by AuthGWLDAPDeadTime last, until one
- * comes to anything but DOWN; DOWN when none did.  Each failed server is
- * logged.  Connections are closed after their attempt. */
+/* Runs attempt on a connection to each server in turn, those held down by
+ * AuthGWLDAPDeadTime last, until one comes to anything but DOWN; DOWN when
+ * none did.  Each failed server is logged.  The connection is a new one
+ * (TLS established, not bound) or, with a service account, one kept from an
+ * earlier logon (c->bound).  After an attempt that came to GRANTED, DENIED
+ * or NO_USER it is kept again, after any other it is closed; an attempt
+ * that came to DOWN on kept connections is run once more on new ones before
+ * the server counts as down (directories close idle connections). */
 core_ldap_outcome core_ldap_each_server(request_rec *r, const core_ldap_dir *d,
                                         core_ldap_attempt attempt, void *ctx);
-/* Another connection to c's server, for c's logon (an LDAP result code;
- * other->why when it fails); core_ldap_close() it. */
-int core_ldap_open_again(const core_ldap_conn *c, core_ldap_conn *other);
-void core_ldap_close(core_ldap_conn *c);
+/* A connection to c's server for the user's bind of c's logon: a kept one
+ * of that kind, or a new one (an LDAP result code; other->why when it
+ * fails).  Give it back with core_ldap_release(). */
+int core_ldap_open_user(core_ldap_conn *c, core_ldap_conn *other);
+/* Keeps c for a later logon (when keep and c may be kept) or closes it. */
+void core_ldap_release(core_ldap_conn *c, int keep);
 int core_ldap_bind_simple(core_ldap_conn *c, const char *dn, const char *pw);
 /* As the service account (simple or gssapi); sets why when it fails
  * before the server was asked. */

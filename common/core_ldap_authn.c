@@ -11,7 +11,10 @@
  *     the service account is never bound as a user, nor the other way;
  *   with a new password, change it, as the user;
  *   read the user's groups on the service account's connection (or the
- *     user's own, without one).  Both are closed afterwards.
+ *     user's own, without one).
+ * With a service account both connections are kept for the next logon
+ * (core_ldap_conn.c), the first still bound as the service account, the
+ * second as the last user, whose bind the next one's replaces.
  */
 #include "core.h"
 
@@ -73,7 +76,10 @@ static const char *value_of(core_ldap_conn *c, LDAPMessage *e, const char *attr,
 
 static core_ldap_outcome as_service(core_ldap_conn *c)
 {
-    int rc = core_ldap_bind_service(c);
+    int rc;
+    if (c->bound)
+        return GO;
+    rc = core_ldap_bind_service(c);
     if (rc == LDAP_SUCCESS)
         return GO;
     if (core_ldap_down(rc)) {
@@ -442,9 +448,9 @@ static core_ldap_outcome attempt_with_service(core_ldap_conn *c, logon *lg)
 
     if ((out = as_service(c)) != GO || (out = find_user(c, lg)) != GO)
         return out;
-    if (core_ldap_open_again(c, &u) != LDAP_SUCCESS) {
+    if (core_ldap_open_user(c, &u) != LDAP_SUCCESS) {
         c->why = u.why;
-        core_ldap_close(&u);
+        core_ldap_release(&u, 0);
         return CORE_LDAP_DOWN;
     }
     out = bind_user(&u, lg, lg->dn, lg->password, &st);
@@ -457,7 +463,8 @@ static core_ldap_outcome attempt_with_service(core_ldap_conn *c, logon *lg)
         out = change(&u, lg);
     if (out == CORE_LDAP_DOWN)
         c->why = u.why;
-    core_ldap_close(&u);
+    /* after an error the connection's state is unknown: not kept */
+    core_ldap_release(&u, out == GO || out == CORE_LDAP_DENIED);
     if (out == GO)
         read_groups(c, lg);
     return out;

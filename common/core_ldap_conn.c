@@ -1,13 +1,22 @@
-/* authgw-ldap's connections: one per logon, to the servers in order, always
- * under TLS verified against AuthGWLDAPCACert (ldaps://, or StartTLS for
- * ldap://, which is never left out), with AuthGWLDAPTimeout on the connect
- * and on every operation; a server that could not be used is tried last for
+/* authgw-ldap's connections, to the servers in order, always under TLS
+ * verified against AuthGWLDAPCACert (ldaps://, or StartTLS for ldap://,
+ * which is never left out), with AuthGWLDAPTimeout on the connect and on
+ * every operation; a server that could not be used is tried last for
  * AuthGWLDAPDeadTime (a mark in the shared store, so every child knows).
  *
- * libldap handles are not shared: each logon makes its own, with its own TLS
- * context (LDAP_OPT_X_TLS_NEWCTX), so threads never touch each other's. */
+ * With a service account, a child keeps the connections of finished logons
+ * for the next ones (the pool below): those bound as the service account,
+ * and those that only ever carry users' binds, apart, so that a connection
+ * bound as the service account is never bound as a user nor the other way.
+ * A handle belongs to one logon at a time (taken out of the pool under its
+ * mutex), and each has its own TLS context (LDAP_OPT_X_TLS_NEWCTX), so
+ * threads never touch each other's libldap state.  With AuthGWLDAPBind
+ * user every logon has a connection of its own, closed afterwards: the
+ * next logon's search would otherwise run as the last user. */
 #include "core.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +33,97 @@
 APLOG_USE_MODULE(authgw_core);
 
 #define DEAD_NS "L"
+/* Idle connections one child keeps, for all servers and sections. */
+#define POOL_MAX 32
+/* An idle connection older than this is closed rather than used: well
+ * before AD drops it (MaxConnIdleTime, 15 minutes) or a firewall forgets it
+ * silently, which would cost a logon AuthGWLDAPTimeout. */
+#define POOL_IDLE apr_time_from_sec(60)
+
+typedef struct kept_conn {
+    struct kept_conn *next;
+    LDAP *ld;
+    apr_time_t used;
+    char key[];
+} kept_conn;
+
+/* The child's idle connections, newest first.  Connections are a resource
+ * of the process, never shared state: nothing here reaches the store. */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static kept_conn *pool;
+static int pool_n;
+
+/* What a connection is for: its kind, server, TLS and timeouts, and for
+ * the service account's kind the account (a password file's content is
+ * read once per configuration: the DN names the account). */
+static const char *pool_key(const core_ldap_conn *c, int service)
+{
+    const core_ldap_dir *d = c->d;
+    return apr_psprintf(c->r->pool, "%s\n%s\n%s\n%d\n%d\n%s\n%s\n%s",
+                        service ? "service" : "user", c->srv->url,
+                        d->ca_file ? d->ca_file : "", d->timeout,
+                        service ? (int)d->bind : -1,
+                        service && d->bind_dn ? d->bind_dn : "",
+                        service && d->keytab ? d->keytab : "",
+                        service && d->principal ? d->principal : "");
+}
+
+/* The newest idle connection for key, or NULL; closes the stale ones. */
+static LDAP *pool_take(const char *key)
+{
+    kept_conn **pp = &pool, *k, *stale = NULL;
+    apr_time_t now = apr_time_now();
+    LDAP *ld = NULL;
+
+    pthread_mutex_lock(&pool_lock);
+    while ((k = *pp)) {
+        int old = now - k->used > POOL_IDLE;
+        if (old || (!ld && !strcmp(k->key, key))) {
+            *pp = k->next;
+            pool_n--;
+            if (old) {
+                k->next = stale;
+                stale = k;
+                continue;
+            }
+            ld = k->ld;
+            free(k);
+            continue;
+        }
+        pp = &k->next;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    while ((k = stale)) {
+        stale = k->next;
+        ldap_unbind_ext_s(k->ld, NULL, NULL);
+        free(k);
+    }
+    return ld;
+}
+
+static void pool_put(const char *key, LDAP *ld)
+{
+    size_t n = strlen(key);
+    kept_conn *k = malloc(sizeof *k + n + 1);
+
+    if (k) {
+        memcpy(k->key, key, n + 1);
+        k->ld = ld;
+        k->used = apr_time_now();
+        pthread_mutex_lock(&pool_lock);
+        if (pool_n < POOL_MAX) {
+            k->next = pool;
+            pool = k;
+            pool_n++;
+            ld = NULL;
+        }
+        pthread_mutex_unlock(&pool_lock);
+    }
+    if (ld) {
+        ldap_unbind_ext_s(ld, NULL, NULL);
+        free(k);
+    }
+}
 
 int core_ldap_down(int rc)
 {
@@ -104,23 +204,55 @@ static int open_conn(core_ldap_conn *c)
                              ? "; the TLS handshake failed: is the certificate"
                                " valid for this host name and signed by a CA"
                                " of AuthGWLDAPCACert?" : "", NULL);
+    else {
+        /* the handle may outlive c (kept): no pointer into it stays */
+        ldap_set_option(c->ld, LDAP_OPT_X_TLS_CONNECT_CB, NULL);
+        ldap_set_option(c->ld, LDAP_OPT_X_TLS_CONNECT_ARG, NULL);
+    }
     return rc;
 }
 
-void core_ldap_close(core_ldap_conn *c)
+/* c's connection: a kept one of its kind (c->key) or a new one. */
+static int connect_kind(core_ldap_conn *c, int service)
 {
-    if (c->ld)
+    if (c->key && !c->fresh && (c->ld = pool_take(c->key))) {
+        c->kept = 1;
+        c->bound = service;
+        return LDAP_SUCCESS;
+    }
+    return open_conn(c);
+}
+
+void core_ldap_release(core_ldap_conn *c, int keep)
+{
+    if (c->ld && keep && c->key)
+        pool_put(c->key, c->ld);
+    else if (c->ld)
         ldap_unbind_ext_s(c->ld, NULL, NULL);
     c->ld = NULL;
 }
 
-int core_ldap_open_again(const core_ldap_conn *c, core_ldap_conn *other)
+/* A connection of one kind (service: bound as the service account, or for
+ * users' binds) to srv, not yet made; kept ones only with a service account
+ * and unless fresh. */
+static void conn_init(core_ldap_conn *c, request_rec *r, const core_ldap_dir *d,
+                      const core_ldap_server *srv, int service, int fresh)
 {
-    memset(other, 0, sizeof *other);
-    other->r = c->r;
-    other->d = c->d;
-    other->srv = c->srv;
-    return open_conn(other);
+    memset(c, 0, sizeof *c);
+    c->r = r;
+    c->d = d;
+    c->srv = srv;
+    c->fresh = fresh;
+    c->key = d->bind != CORE_LDAP_BIND_USER ? pool_key(c, service) : NULL;
+}
+
+int core_ldap_open_user(core_ldap_conn *c, core_ldap_conn *other)
+{
+    int rc;
+    conn_init(other, c->r, c->d, c->srv, 0, c->fresh);
+    rc = connect_kind(other, 0);
+    c->reused |= other->kept;
+    return rc;
 }
 
 int core_ldap_bind_simple(core_ldap_conn *c, const char *dn, const char *pw)
@@ -251,6 +383,37 @@ static void mark(request_rec *r, const core_ldap_dir *d,
                          (const unsigned char *)"1", 1, r->pool);
 }
 
+/* attempt on srv, on kept connections if there are, and once more on new
+ * ones when those turned out to be closed. */
+static core_ldap_outcome on_server(request_rec *r, const core_ldap_dir *d,
+                                   const core_ldap_server *srv,
+                                   core_ldap_attempt attempt, void *ctx,
+                                   const char **why)
+{
+    core_ldap_outcome out = CORE_LDAP_DOWN;
+    int fresh;
+
+    for (fresh = 0; fresh < 2; fresh++) {
+        core_ldap_conn c;
+        conn_init(&c, r, d, srv, 1, fresh);
+        /* whatever the error, a server we cannot open is not usable */
+        out = connect_kind(&c, 1) == LDAP_SUCCESS ? attempt(&c, ctx)
+                                                  : CORE_LDAP_DOWN;
+        c.reused |= c.kept;
+        core_ldap_release(&c, out == CORE_LDAP_GRANTED
+                              || out == CORE_LDAP_DENIED
+                              || out == CORE_LDAP_NO_USER);
+        *why = c.why;
+        if (out != CORE_LDAP_DOWN || !c.reused)
+            break;
+        agw_rlog(APLOG_MARK, APLOG_INFO, 0, r, AGWNO(10150)
+                 "LDAP server %s: a connection kept from an earlier logon"
+                 " failed (%s); trying again on a new one", srv->url,
+                 c.why ? c.why : "unknown error");
+    }
+    return out;
+}
+
 core_ldap_outcome core_ldap_each_server(request_rec *r, const core_ldap_dir *d,
                                         core_ldap_attempt attempt, void *ctx)
 {
@@ -263,20 +426,13 @@ core_ldap_outcome core_ldap_each_server(request_rec *r, const core_ldap_dir *d,
      * away. */
     for (pass = 0; pass < 2; pass++) {
         for (i = 0; i < d->servers->nelts; i++) {
-            core_ldap_conn c;
+            const char *why = NULL;
             core_ldap_outcome out;
 
             if (tried[i] || (pass == 0 && held_down(r, &list[i])))
                 continue;
             tried[i] = 1;
-            memset(&c, 0, sizeof c);
-            c.r = r;
-            c.d = d;
-            c.srv = &list[i];
-            /* whatever the error, a server we cannot open is not usable */
-            out = open_conn(&c) == LDAP_SUCCESS ? attempt(&c, ctx)
-                                                : CORE_LDAP_DOWN;
-            core_ldap_close(&c);
+            out = on_server(r, d, &list[i], attempt, ctx, &why);
             if (out != CORE_LDAP_DOWN) {
                 if (pass == 1)
                     mark(r, d, &list[i], 0);
@@ -284,7 +440,7 @@ core_ldap_outcome core_ldap_each_server(request_rec *r, const core_ldap_dir *d,
             }
             agw_rlog(APLOG_MARK, APLOG_WARNING, 0, r, AGWNO(10015)
                      "LDAP server %s could not be used: %s; trying the next"
-                     " one", list[i].url, c.why ? c.why : "unknown error");
+                     " one", list[i].url, why ? why : "unknown error");
             mark(r, d, &list[i], 1);
         }
     }

@@ -17,14 +17,32 @@ APLOG_USE_MODULE(authgw_core);
 #define RETAINED_KEYS "authgw-core-random-keys"
 #define RETAINED_STATS "authgw-core-stats"
 
+static apr_status_t keys_clear(void *kr)
+{
+    agw_keyring_clear(kr);
+    return APR_SUCCESS;
+}
+
+/* The ring of this configuration (in pconf, like c), with its HMACs keyed
+ * once for every child; a copy of the retained ring shares none of its
+ * state with the original, which is never prepared. */
+static int keys_ready(apr_pool_t *pconf, core_conf *c)
+{
+    /* unprepared, agw_mac() still works, only slower; when OpenSSL cannot
+     * make a context now, it fails there too and says so */
+    (void)agw_keyring_prepare(&c->keys);
+    apr_pool_cleanup_register(pconf, &c->keys, keys_clear,
+                              apr_pool_cleanup_null);
+    return OK;
+}
+
 int core_keys_init(apr_pool_t *pconf, server_rec *s)
 {
     core_conf *c = ap_get_module_config(s->module_config, &authgw_core_module);
     agw_keyring *kept;
 
-    (void)pconf;
     if (c->keys_set)
-        return OK;
+        return keys_ready(pconf, c);
     /* Without a secret file, one random key serves until the next full
      * restart; it is retained across graceful restarts so those log nobody
      * off. */
@@ -44,7 +62,7 @@ int core_keys_init(apr_pool_t *pconf, server_rec *s)
     }
     c->keys = *kept;
     c->keys_set = 1;
-    return OK;
+    return keys_ready(pconf, c);
 }
 
 const agw_keyring *authgw_keyring(void)

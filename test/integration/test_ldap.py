@@ -402,6 +402,108 @@ def test_silent_server_times_out(gateway, backend, ad, silent_server, scheme):
     assert "AGW10015: LDAP server %s://%s" % (scheme, silent_server) in httpd.error_log()
 
 
+class CountingProxy:
+    """A TCP relay on 127.0.0.1 in front of the DC's LDAPS port (TLS passes
+    through it end to end): counts the connections made, and drops them all
+    at once, as a directory does with idle connections or at a restart."""
+
+    def __init__(self, upstream_port):
+        import socket
+        import threading
+        self.accepted = 0
+        self._socks, self._lock = [], threading.Lock()
+        self._srv = socket.socket()
+        self._srv.bind(("127.0.0.1", 0))
+        self._srv.listen(32)
+        self.port = self._srv.getsockname()[1]
+        self._up = upstream_port
+        self._stop = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket
+        import threading
+        self._srv.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                down = self._srv.accept()[0]
+            except OSError:
+                continue
+            up = socket.create_connection(("127.0.0.1", self._up))
+            with self._lock:
+                self.accepted += 1
+                self._socks += [down, up]
+            for a, b in ((down, up), (up, down)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        import socket
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def drop_all(self):
+        import socket
+        with self._lock:
+            socks, self._socks = self._socks, []
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def close(self):
+        self._stop.set()
+        self.drop_all()
+        self._srv.close()
+
+
+@pytest.fixture
+def dc_proxy():
+    p = CountingProxy(636)
+    yield p
+    p.close()
+
+
+def test_connections_kept_between_logons(gateway, backend, ad, dc_proxy):
+    """With a service account, a child keeps its connections to the
+    directory for the next logons (one bound as the service account, one
+    for users' binds): ten logons do not make twenty TLS connections.  When
+    the directory closes them, the next logon is served on new ones and the
+    server is not held down; users and wrong passwords are told apart on
+    kept connections as on new ones."""
+    httpd = gateway(servers=["ldaps://%s:%d" % (ad.dc_host, dc_proxy.port)])
+    for i in range(10):
+        user = ("ldalice", "ldbob")[i % 2]
+        r = basic(httpd, user, PW[user])
+        assert header(backend_view(r), "X-Remote-User") == user
+    assert basic(httpd, "ldbob", PW["ldalice"]).status_code == 401
+    # at most two per child that served (sequential logons)
+    children = len(httpd.served_pids())
+    assert 2 <= dc_proxy.accepted <= 2 * children, (dc_proxy.accepted, children)
+    dc_proxy.drop_all()
+    for user in ("ldalice", "ldbob", "ldalice", "ldbob"):
+        r = basic(httpd, user, PW[user])
+        assert header(backend_view(r), "X-Remote-User") == user
+    log = httpd.error_log()
+    assert "AGW10150: LDAP server ldaps://%s:%d: a connection kept from an" \
+        " earlier logon failed" % (ad.dc_host, dc_proxy.port) in log, log[-2000:]
+    assert "AGW10015" not in log and "AGW10031" not in log, log[-2000:]
+    assert counters(httpd)["AuthGWLDAPErrors"] == 0
+
+
 def test_starttls(gateway, backend, ad):
     httpd = gateway(servers=["ldap://%s" % ad.dc_host])
     assert backend_view(basic(httpd, "GW\\ldalice", PW["ldalice"]))
@@ -547,8 +649,8 @@ def test_generic_directory_mode(gateway, backend):
 @pytest.mark.parametrize("bind", ["simple", "gssapi"])
 def test_concurrent_logons(gateway, backend, ad, monkeypatch, bind):
     """Logons at the same time in the threads of both children: each gets
-    its own answer (connections, TLS contexts and GSSAPI credential caches
-    are per logon)."""
+    its own answer (a connection, kept or new, and its TLS context serve one
+    logon at a time; GSSAPI credential caches are per logon)."""
     import concurrent.futures
     extra = ""
     if bind == "gssapi":

@@ -120,6 +120,31 @@ START_TEST(mac_verify_and_ct_equal)
 }
 END_TEST
 
+START_TEST(prepared_ring_macs_alike)
+{
+    agw_keyring plain = ring(K2 "\n" K1), prep = ring(K2 "\n" K1);
+    unsigned char a[32], b[32];
+    int i;
+    ck_assert_int_eq(agw_keyring_prepare(&prep), 0);
+    ck_assert_ptr_nonnull(prep.k[1].hmac);
+    /* again: the states are made once */
+    ck_assert_int_eq(agw_keyring_prepare(&prep), 0);
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(agw_mac(&plain.k[i], "credcache", "u\npw", 4, a), 0);
+        ck_assert_int_eq(agw_mac(&prep.k[i], "credcache", "u\npw", 4, b), 0);
+        ck_assert_mem_eq(a, b, sizeof a);
+        /* the prepared state is copied, never advanced */
+        ck_assert_int_eq(agw_mac(&prep.k[i], "credcache", "u\npw", 4, b), 0);
+        ck_assert_mem_eq(a, b, sizeof a);
+    }
+    ck_assert_int_eq(agw_mac(&prep.k[1], "credcache", "u\npx", 4, b), 0);
+    ck_assert_mem_ne(a, b, sizeof a);
+    ck_assert(agw_mac_verify(&prep, "credcache", "u\npw", 4, a, 32));
+    agw_keyring_clear(&prep);
+    ck_assert_int_eq(prep.n, 0);
+}
+END_TEST
+
 Suite *suite_seal(void)
 {
     Suite *s = suite_create("seal");
@@ -132,6 +157,7 @@ Suite *suite_seal(void)
     tcase_add_test(t, no_room);
     tcase_add_test(t, key_file_parsing);
     tcase_add_test(t, mac_verify_and_ct_equal);
+    tcase_add_test(t, prepared_ring_macs_alike);
     suite_add_tcase(s, t);
     return s;
 }
