@@ -63,8 +63,8 @@ static int md5_ranges(const range *v, int nv, unsigned char out[16])
     return ok ? 0 : -1;
 }
 
-/* HMAC through EVP_PKEY, as agw_mac() does: the HMAC_CTX API is deprecated in
- * OpenSSL 3. */
+/* HMAC-MD5 through EVP_PKEY (the HMAC_CTX API is deprecated in OpenSSL 3);
+ * a key per packet, so nothing is prepared ahead as the key ring does. */
 static int hmac_md5_ranges(const void *key, size_t klen, const range *v,
                            int nv, unsigned char out[16])
 {
