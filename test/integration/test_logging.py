@@ -11,6 +11,7 @@
 
 import os
 import re
+import time
 
 import harness
 from harness import backend_view, header
@@ -24,9 +25,16 @@ BASIC_UA = {"User-Agent": "lg-basic-client/2"}
 LG_USERS = {"lg_ntlm": "Lg-Ntlm-pass1"}
 
 
-def notes_lines(h):
-    with open(os.path.join(h.dir, "notes.log")) as f:
-        return [line.rstrip("\n") for line in f]
+def notes_lines(h, expect=()):
+    """The access log's lines once those in ``expect`` are there: httpd
+    writes a request's line after the client has its answer."""
+    deadline = time.monotonic() + 10
+    while True:
+        with open(os.path.join(h.dir, "notes.log")) as f:
+            lines = [line.rstrip("\n") for line in f]
+        if all(e in lines for e in expect) or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
 
 
 def forms_gateway(make_gateway):
@@ -43,7 +51,8 @@ def test_access_log_shows_method_and_validator(make_gateway, backend):
     assert header(backend_view(a.get("/in")), "X-Remote-User") == "alice"
     r = Agent(h).get("/b", headers=BASIC_UA, auth=("bob", "B0b-pass"))
     assert header(backend_view(r), "X-Remote-User") == "bob"
-    lines = notes_lines(h)
+    lines = notes_lines(h, ("alice|form|file|-|POST /.authgw/logon",
+                            "alice|cookie|-|-|GET /in", "bob|basic|file|-|GET /b"))
     assert "alice|form|file|-|POST /.authgw/logon" in lines, lines
     assert "alice|cookie|-|-|GET /in" in lines, lines
     assert "bob|basic|file|-|GET /b" in lines, lines
@@ -65,7 +74,8 @@ def test_access_log_ntlm(make_httpd, backend):
     code, _, _, err = curl("--ntlm", "-u", "lg_ntlm:" + LG_USERS["lg_ntlm"],
                            h.url("/n"))
     assert code == 200, err
-    assert "lg_ntlm|ntlm|file|-|GET /n" in notes_lines(h), notes_lines(h)
+    lines = notes_lines(h, ("lg_ntlm|ntlm|file|-|GET /n",))
+    assert "lg_ntlm|ntlm|file|-|GET /n" in lines, lines
 
 
 FAILED = re.compile(r"AGW(\d+): failed \S+ logon: user '([^']*)' from "
