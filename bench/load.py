@@ -38,11 +38,14 @@ THREADS = 2
 USER, PASSWORD = "loaduser", "L0ad-bench-pass"
 
 # Room for two generations of children during the graceful restart, and a
-# thread per wrk connection in each generation, so that the event MPM never
-# has to close kept-alive connections for want of workers.
+# thread per wrk connection in each generation.  AsyncRequestWorkerFactor:
+# the event MPM closes kept-alive connections of a child whose connections
+# outnumber ThreadsPerChild + factor x idle workers (default factor 2); with
+# every worker busy hashing passwords, it did so under requests wrk had
+# already sent, and wrk, unlike a browser (RFC 9112 9.3.1), does not retry.
 MPM = {"ServerLimit": 8, "ThreadLimit": 128, "ThreadsPerChild": 128,
        "MaxRequestWorkers": 256, "StartServers": 2, "MinSpareThreads": 128,
-       "MaxSpareThreads": 256}
+       "MaxSpareThreads": 256, "AsyncRequestWorkerFactor": 50}
 
 # One cycle of ten requests per wrk thread: a logon (302 to the return
 # address), eight cookie requests (200) on sessions made before the run,
