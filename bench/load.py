@@ -16,7 +16,11 @@ a logon failed, wrk failed).
 Environment: LOAD_SECONDS (default 60), LOAD_CONNECTIONS (200),
 LOAD_SESSIONS (500 sessions for the cookie requests), LOAD_LOGOFFS (3000
 sessions to log off), LOAD_WARMUP (5 s), LOAD_GRACEFUL (1; 0 runs the same
-mix without the restart, the control for the socket errors).
+mix without the restart, the control for the socket errors), LOAD_KEEPALIVE
+(1; 0 sends every request on a connection of its own: a graceful restart
+closes the old generation's idle kept-alive connections, and a request a
+client writes into one at that instant is lost to a client that does not
+retry, as wrk does not).
 """
 import concurrent.futures
 import http.client
@@ -34,7 +38,9 @@ N_SESSIONS = int(os.environ.get("LOAD_SESSIONS", "500"))
 N_LOGOFFS = int(os.environ.get("LOAD_LOGOFFS", "3000"))
 WARMUP = int(os.environ.get("LOAD_WARMUP", "5"))
 GRACEFUL = os.environ.get("LOAD_GRACEFUL", "1") != "0"
+KEEPALIVE = os.environ.get("LOAD_KEEPALIVE", "1") != "0"
 THREADS = 2
+LUA_CLOSE = "false" if KEEPALIVE else "true"
 USER, PASSWORD = "loaduser", "L0ad-bench-pass"
 
 # Room for two generations of children during the graceful restart, and a
@@ -57,6 +63,7 @@ local pre = "%(pre)s"
 local cookies = { %(cookies)s }
 local logoffs = { %(logoffs)s }
 local nthreads = %(threads)d
+local close = %(close)s
 local threads = {}
 
 function setup(thread)
@@ -70,23 +77,29 @@ function init(args)
    logons, ok, lost, other, first_other, logoffs_sent = 0, 0, 0, 0, 0, 0
 end
 
+-- with LOAD_KEEPALIVE=0 every request asks for its own connection
+local function h(t)
+   if close then t["Connection"] = "close" end
+   return t
+end
+
 function request()
    n = n + 1
    local k = n %% 10
    if k == 0 then
       return wrk.format("POST", "/.authgw/logon",
-         { ["Content-Type"] = "application/x-www-form-urlencoded",
-           ["Cookie"] = "AuthGWPre=" .. pre }, logon_body)
+         h({ ["Content-Type"] = "application/x-www-form-urlencoded",
+             ["Cookie"] = "AuthGWPre=" .. pre }), logon_body)
    end
    if k == 9 and lo_next <= #logoffs then
       local c = logoffs[lo_next]
       lo_next = lo_next + nthreads
       logoffs_sent = logoffs_sent + 1
       return wrk.format("GET", "/.authgw/logoff",
-         { ["Cookie"] = "AuthGWSession=" .. c }, nil)
+         h({ ["Cookie"] = "AuthGWSession=" .. c }), nil)
    end
    return wrk.format("GET", "/index.html",
-      { ["Cookie"] = "AuthGWSession=" .. cookies[(n %% #cookies) + 1] }, nil)
+      h({ ["Cookie"] = "AuthGWSession=" .. cookies[(n %% #cookies) + 1] }), nil)
 end
 
 function response(status, headers, body)
@@ -239,7 +252,7 @@ AuthGWStore "shmcb:%(tmp)s/store(67108864)"
         quoted = lambda vs: ", ".join('"%s"' % v for v in vs)  # noqa: E731
         lua = harness.write_file(os.path.join(tmp, "load.lua"), LUA % dict(
             body=body, pre=page.pre_cookie, cookies=quoted(cookies),
-            logoffs=quoted([]), threads=THREADS))
+            logoffs=quoted([]), threads=THREADS, close=LUA_CLOSE))
         # warm-up: the same mix without logoffs, so that every child has
         # served the mix before the first memory sample
         p = subprocess.run(wrk_cmd(gw, lua, WARMUP), capture_output=True, text=True)
@@ -248,7 +261,7 @@ AuthGWStore "shmcb:%(tmp)s/store(67108864)"
         rss0 = children_rss_kib(gw)
         harness.write_file(lua, LUA % dict(
             body=body, pre=page.pre_cookie, cookies=quoted(cookies),
-            logoffs=quoted(logoffs), threads=THREADS))
+            logoffs=quoted(logoffs), threads=THREADS, close=LUA_CLOSE))
         t0 = time.time()
         run = subprocess.Popen(wrk_cmd(gw, lua, SECONDS), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
@@ -268,9 +281,10 @@ AuthGWStore "shmcb:%(tmp)s/store(67108864)"
         gw.stop()
     errors = f["other"] + sum(f["socket"].values())
     if GRACEFUL:
-        print("wrk -t%d -c%d -d%ds, graceful restart at %.1f s (new generation"
-              " up %.1f s later)" % (THREADS, CONNS, SECONDS, tg - t0,
-                                     tg_done - tg))
+        print("wrk -t%d -c%d -d%ds%s, graceful restart at %.1f s (new"
+              " generation up %.1f s later)" % (
+                  THREADS, CONNS, SECONDS, "" if KEEPALIVE else
+                  ", Connection: close", tg - t0, tg_done - tg))
     else:
         print("wrk -t%d -c%d -d%ds, no restart (LOAD_GRACEFUL=0)" % (
             THREADS, CONNS, SECONDS))
